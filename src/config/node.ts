@@ -1,0 +1,102 @@
+// The typed configuration of a data node (master or slave): defaults <- INI file <- flags,
+// validated once and frozen.
+import { KmtError } from '../shared/errors';
+import { LOG_LEVELS, type LogLevel } from '../shared/logger';
+import { loadSettings, parseBaseUrl, parseIntSetting } from './ini';
+
+export type NodeRole = 'master' | 'slave';
+
+export interface NodeConfig {
+  readonly role: NodeRole;
+  /** Address to listen on. Default 127.0.0.1 (loopback only). */
+  readonly host: string;
+  /** Default 8080 for the master, 8081 for a slave; 0 picks a free port. */
+  readonly port: number;
+  /** Identity in the registry and in stats. Default `kamaitachi-<role>-<port>`. */
+  readonly serviceName: string;
+  /** Address others reach this node at. Default `http://<host>:<port>` once listening. */
+  readonly serviceAddr: string | undefined;
+  /** The SQLite file to serve ([database] path). Default ./data/finance.db. */
+  readonly db: string;
+  /** Byte budget of the cache ([cache] max_bytes). Default 256 MiB. */
+  readonly cacheBytes: number;
+  /** Cache snapshot file ([cache] snapshot_path); none when empty. Default ./data/<service_name>.snapshot. */
+  readonly snapshotPath: string | undefined;
+  /** Minutes between cache snapshots ([cache] snapshot_interval); 0 = only at shutdown. Default 10. */
+  readonly snapshotIntervalMin: number;
+  /** Largest `limit` a snapshot request may ask for ([query] max_limit). Default 1000. */
+  readonly maxLimit: number;
+  /** The master's address for a slave ([cluster] master); none = standalone. */
+  readonly master: string | undefined;
+  /** Registration lease in seconds ([etcd] ttl); heartbeats every ttl/3. Default 10. */
+  readonly ttlSec: number;
+  readonly logLevel: LogLevel;
+}
+
+/** Flags as commander hands them over: strings, or undefined when not given. */
+export interface NodeFlags {
+  config?: string;
+  db?: string;
+  host?: string;
+  port?: string;
+  cacheBytes?: string;
+  snapshot?: string;
+  snapshotInterval?: string;
+  maxLimit?: string;
+  master?: string;
+  name?: string;
+  logLevel?: string;
+}
+
+export const NODE_DEFAULTS = {
+  host: '127.0.0.1',
+  masterPort: 8080,
+  slavePort: 8081,
+  db: './data/finance.db',
+  cacheBytes: 256 * 1024 * 1024,
+  snapshotIntervalMin: 10,
+  maxLimit: 1000,
+  ttlSec: 10,
+  logLevel: 'info' as LogLevel,
+} as const;
+
+export function resolveNodeConfig(role: NodeRole, flags: NodeFlags): NodeConfig {
+  const file = loadSettings(flags.config);
+  const port =
+    flags.port !== undefined
+      ? parseIntSetting(flags.port, '--port', 0, 65535)
+      : (file.int('server', 'port', 0, 65535) ?? (role === 'master' ? NODE_DEFAULTS.masterPort : NODE_DEFAULTS.slavePort));
+  const serviceName = flags.name ?? file.str('server', 'service_name') ?? `kamaitachi-${role}-${port}`;
+  const snapshotRaw = flags.snapshot ?? file.str('cache', 'snapshot_path');
+  const masterRaw = flags.master ?? file.str('cluster', 'master');
+  const serviceAddrRaw = file.str('server', 'service_addr');
+  const logLevel = (flags.logLevel ?? NODE_DEFAULTS.logLevel) as LogLevel;
+  if (!LOG_LEVELS.includes(logLevel)) {
+    throw new KmtError('KMT_CONFIG', `--log-level must be one of ${LOG_LEVELS.join(', ')}, got "${logLevel}"`);
+  }
+  const config: NodeConfig = {
+    role,
+    host: flags.host ?? file.str('server', 'host') ?? NODE_DEFAULTS.host,
+    port,
+    serviceName,
+    serviceAddr: serviceAddrRaw ? parseBaseUrl(serviceAddrRaw, '[server] service_addr') : undefined,
+    db: flags.db ?? file.str('database', 'path') ?? NODE_DEFAULTS.db,
+    cacheBytes:
+      flags.cacheBytes !== undefined
+        ? parseIntSetting(flags.cacheBytes, '--cache-bytes', 0)
+        : (file.int('cache', 'max_bytes', 0) ?? NODE_DEFAULTS.cacheBytes),
+    snapshotPath: snapshotRaw === undefined ? `./data/${serviceName}.snapshot` : snapshotRaw === 'none' ? undefined : snapshotRaw,
+    snapshotIntervalMin:
+      flags.snapshotInterval !== undefined
+        ? parseIntSetting(flags.snapshotInterval, '--snapshot-interval', 0)
+        : (file.int('cache', 'snapshot_interval', 0) ?? NODE_DEFAULTS.snapshotIntervalMin),
+    maxLimit:
+      flags.maxLimit !== undefined
+        ? parseIntSetting(flags.maxLimit, '--max-limit', 1)
+        : (file.int('query', 'max_limit', 1) ?? NODE_DEFAULTS.maxLimit),
+    master: masterRaw && role === 'slave' ? parseBaseUrl(masterRaw, flags.master ? '--master' : '[cluster] master') : undefined,
+    ttlSec: file.int('etcd', 'ttl', 1, 3600) ?? NODE_DEFAULTS.ttlSec,
+    logLevel,
+  };
+  return Object.freeze(config);
+}

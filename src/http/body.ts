@@ -1,0 +1,39 @@
+// Reads a request body into one Buffer, refusing more than `limit` bytes with a 413.
+import type { IncomingMessage } from 'node:http';
+import { KmtError } from '../shared/errors';
+
+export const DEFAULT_BODY_LIMIT = 1024 * 1024;
+
+export function readBody(req: IncomingMessage, limit = DEFAULT_BODY_LIMIT): Promise<Buffer> {
+  const declared = Number(req.headers['content-length']);
+  if (declared > limit) {
+    req.resume();
+    return Promise.reject(tooLarge(limit));
+  }
+  return new Promise((resolve, reject) => {
+    let first: Buffer | null = null;
+    let chunks: Buffer[] | null = null;
+    let size = 0;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > limit) {
+        req.removeAllListeners('data');
+        req.resume();
+        reject(tooLarge(limit));
+        return;
+      }
+      // Most bodies arrive in one chunk: keep it without copying.
+      if (first === null) first = chunk;
+      else (chunks ??= [first]).push(chunk);
+    });
+    req.on('end', () => {
+      if (size > limit) return;
+      resolve(chunks ? Buffer.concat(chunks, size) : (first ?? Buffer.alloc(0)));
+    });
+    req.on('error', reject);
+  });
+}
+
+function tooLarge(limit: number): KmtError {
+  return new KmtError('KMT_BODY_TOO_LARGE', `request body exceeds ${limit} bytes; send a smaller request`);
+}

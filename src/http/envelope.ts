@@ -1,0 +1,33 @@
+// The SPEC response envelope and the few ways a handler writes an answer.
+import type { ServerResponse } from 'node:http';
+import { toEnvelope } from '../shared/errors';
+
+const JSON_TYPE = 'application/json; charset=utf-8';
+
+/** `{"status_code":0,"status_msg":"success","data":...}` with `data` already serialized. */
+export function okEnvelope(dataJson: string): string {
+  return '{"status_code":0,"status_msg":"success","data":' + dataJson + '}';
+}
+
+export function sendJson(res: ServerResponse, status: number, body: string | Buffer): void {
+  res.writeHead(status, { 'content-type': JSON_TYPE, 'content-length': Buffer.byteLength(body) });
+  res.end(body);
+}
+
+export function sendOk(res: ServerResponse, data: unknown): void {
+  sendJson(res, 200, okEnvelope(JSON.stringify(data)));
+}
+
+export function sendError(res: ServerResponse, err: unknown): void {
+  const { status, body } = toEnvelope(err);
+  if (res.headersSent) {
+    res.destroy();
+    return;
+  }
+  sendJson(res, status, body);
+}
+
+export function sendText(res: ServerResponse, status: number, contentType: string, body: string): void {
+  res.writeHead(status, { 'content-type': contentType, 'content-length': Buffer.byteLength(body) });
+  res.end(body);
+}

@@ -16,12 +16,16 @@ await build({
   target: 'node20',
   sourcemap: 'linked',
   logLevel: 'warning',
-  // CommonJS dependencies (pino, sql.js) call require(); give the ESM bundle one.
+  // CommonJS dependencies (pino, sql.js) use require() and __dirname; give the ESM bundle both.
   banner: {
     js: [
       '#!/usr/bin/env node',
       "import { createRequire as __kmtCreateRequire } from 'node:module';",
+      "import { fileURLToPath as __kmtFileURLToPath } from 'node:url';",
+      "import { dirname as __kmtDirname } from 'node:path';",
       'const require = __kmtCreateRequire(import.meta.url);',
+      'const __filename = __kmtFileURLToPath(import.meta.url);',
+      'const __dirname = __kmtDirname(__filename);',
     ].join('\n'),
   },
 });

@@ -1,7 +1,34 @@
-// `kamaitachi master` and `kamaitachi slave`: flags -> NodeConfig -> the data-node role.
+// `kamaitachi master` and `kamaitachi slave`: declares the flags and hands them to the node role.
 import { Command } from 'commander';
-import type { NodeRole } from '../../config/node';
+import { NODE_DEFAULTS, resolveNodeConfig, type NodeFlags, type NodeRole } from '../../config/node';
+import { runNode } from '../../roles/runNode';
 
 export function nodeCommands(): Command[] {
-  return (['master', 'slave'] as NodeRole[]).map((role) => new Command(role).description(`(${role} not built yet)`));
+  return [nodeCommand('master'), nodeCommand('slave')];
+}
+
+function nodeCommand(role: NodeRole): Command {
+  const port = role === 'master' ? NODE_DEFAULTS.masterPort : NODE_DEFAULTS.slavePort;
+  const cmd = new Command(role)
+    .description(
+      role === 'master'
+        ? 'Run a data node that also keeps the cluster membership registry'
+        : 'Run a data node that registers with the master (or runs standalone)',
+    )
+    .option('-c, --config <file>', `INI file ([server] [cache] [database] [cluster] [etcd]); flags win over it (e.g. conf/${role === 'master' ? 'master' : 'slave1'}.ini)`)
+    .option('--db <file>', `SQLite file to serve (default: ${NODE_DEFAULTS.db})`)
+    .option('--host <addr>', `address to listen on (default: ${NODE_DEFAULTS.host})`)
+    .option('-p, --port <n>', `port to listen on; 0 picks a free one (default: ${port})`)
+    .option('--cache-bytes <n>', `cache byte budget (default: ${NODE_DEFAULTS.cacheBytes} = 256 MiB)`)
+    .option('--snapshot <file>', 'cache snapshot file, or "none" (default: ./data/<name>.snapshot)')
+    .option('--snapshot-interval <min>', `minutes between cache snapshots, 0 = only at shutdown (default: ${NODE_DEFAULTS.snapshotIntervalMin})`)
+    .option('--max-limit <n>', `largest "limit" a snapshot request may ask for (default: ${NODE_DEFAULTS.maxLimit})`)
+    .option('--name <id>', `node id in the registry and stats (default: kamaitachi-${role}-<port>)`)
+    .option('--log-level <level>', `fatal, error, warn, info, debug, trace or silent (default: ${NODE_DEFAULTS.logLevel})`);
+  if (role === 'slave') cmd.option('--master <addr>', 'master to register with, host:port (default: none = standalone)');
+  cmd.addHelpText(
+    'after',
+    `\nExample:\n  kamaitachi ${role} --db ./data/finance.db --port ${port}\n  curl -s -XPOST http://127.0.0.1:${port}/kamaitachi/api/data/v1/snapshot -d '{"ids":"operating_income","subjects":"33:000001"}'`,
+  );
+  return cmd.action((flags: NodeFlags) => runNode(role, () => resolveNodeConfig(role, flags)));
 }

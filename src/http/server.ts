@@ -1,10 +1,14 @@
 // HTTP server lifecycle shared by every role: listen, cut off slow clients, turn thrown errors
 // into envelopes, and close gracefully (stop accepting, let in-flight requests finish).
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { Server as NetServer, type AddressInfo } from 'node:net';
 import type { Router } from './router';
 import { sendError } from './envelope';
+import { KmtError } from '../shared/errors';
 import type { Logger } from '../shared/logger';
+
+/** After the last in-flight request, how long to keep serving late requests on open connections. */
+const LINGER_MS = 200;
 
 export interface HttpServerOptions {
   readonly host: string;
@@ -42,11 +46,9 @@ export async function startHttpServer(opts: HttpServerOptions): Promise<RunningS
     inFlight++;
     res.once('close', () => {
       inFlight--;
-      if (closing) {
-        // Tell keep-alive clients to reconnect elsewhere instead of reusing this socket.
-        if (inFlight === 0 && drained) drained();
-      }
+      if (closing && inFlight === 0 && drained) drained();
     });
+    // Tell keep-alive clients to reconnect elsewhere instead of reusing this socket.
     if (closing) res.setHeader('connection', 'close');
     let result: void | Promise<void>;
     try {
@@ -67,11 +69,14 @@ export async function startHttpServer(opts: HttpServerOptions): Promise<RunningS
     sendError(res, err);
   };
 
+  const headersTimeout = opts.headersTimeoutMs ?? 10_000;
   const server = createServer(
     {
-      headersTimeout: opts.headersTimeoutMs ?? 10_000,
+      headersTimeout,
       requestTimeout: opts.requestTimeoutMs ?? 30_000,
       keepAliveTimeout: opts.keepAliveTimeoutMs ?? 65_000,
+      // Node checks the two timeouts above only this often (30 s by default).
+      connectionsCheckingInterval: Math.min(1000, Math.ceil(headersTimeout / 2)),
     },
     onRequest,
   );
@@ -80,16 +85,26 @@ export async function startHttpServer(opts: HttpServerOptions): Promise<RunningS
       socket.destroy();
       return;
     }
-    const body = JSON.stringify({ status_code: 400, status_msg: `bad request: ${err.code ?? err.message}` });
-    socket.end(
-      `HTTP/1.1 400 Bad Request\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`,
-    );
+    const [status, reason, message] =
+      err.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+        ? [408, 'Request Timeout', 'request not received in time; send the headers and body promptly']
+        : err.code === 'HPE_HEADER_OVERFLOW'
+          ? [431, 'Request Header Fields Too Large', 'request headers too large']
+          : [400, 'Bad Request', `malformed HTTP request (${err.code ?? err.message})`];
+    const body = JSON.stringify({ status_code: status, status_msg: message });
+    socket.end(`HTTP/1.1 ${status} ${reason}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`);
   });
 
   await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
+    const onError = (err: NodeJS.ErrnoException): void =>
+      reject(
+        err.code === 'EADDRINUSE' || err.code === 'EACCES' || err.code === 'EADDRNOTAVAIL'
+          ? new KmtError('KMT_CONFIG', `cannot listen on ${opts.host}:${opts.port} (${err.code}); pick another --port or --host`)
+          : err,
+      );
+    server.once('error', onError);
     server.listen(opts.port, opts.host, () => {
-      server.off('error', reject);
+      server.off('error', onError);
       resolve();
     });
   });
@@ -105,13 +120,19 @@ export async function startHttpServer(opts: HttpServerOptions): Promise<RunningS
     async close(graceMs = 4000) {
       if (closing) return;
       closing = true;
-      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-      server.closeIdleConnections();
-      if (inFlight > 0) {
-        await Promise.race([
-          new Promise<void>((resolve) => (drained = resolve)),
-          new Promise<void>((resolve) => setTimeout(resolve, graceMs).unref()),
-        ]);
+      // net.Server's close stops accepting without http.Server's immediate sweep of idle
+      // connections: a client that connected just before may not have sent its request yet.
+      const closed = new Promise<void>((resolve) => NetServer.prototype.close.call(server, () => resolve()));
+      const deadline = Date.now() + graceMs;
+      let quietSince = inFlight === 0 ? Date.now() : Infinity;
+      while (Date.now() < deadline && (inFlight > 0 || Date.now() - quietSince < LINGER_MS)) {
+        await new Promise<void>((resolve) => {
+          drained = resolve;
+          setTimeout(resolve, 25);
+        });
+        drained = null;
+        if (inFlight > 0) quietSince = Infinity;
+        else if (quietSince === Infinity) quietSince = Date.now();
       }
       server.closeAllConnections();
       await closed;

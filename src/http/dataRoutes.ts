@@ -1,0 +1,92 @@
+// The data-node API of SPEC section 3 on the wire: paths, query strings and envelopes. What a
+// query means is QueryEngine's business; this file only moves bytes in and out.
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { readBody } from './body';
+import { sendJson, sendOk, sendText } from './envelope';
+import type { Router } from './router';
+import type { QueryEngine } from '../query/QueryEngine';
+import { KmtError } from '../shared/errors';
+import type { Registry } from 'prom-client';
+
+export const API = '/kamaitachi/api/data/v1';
+
+export interface NodeIdentity {
+  readonly node: string;
+  readonly role: string;
+  readonly url: () => string;
+  readonly startedAt: number;
+  readonly warm: () => boolean;
+}
+
+export function mountDataRoutes(router: Router, engine: QueryEngine, id: NodeIdentity, metrics: Registry): void {
+  const answer = (run: (raw: Buffer) => Buffer | Promise<Buffer>) => async (req: IncomingMessage, res: ServerResponse) => {
+    const out = run(await readBody(req));
+    sendJson(res, 200, out instanceof Buffer ? out : await out);
+  };
+  router.post(`${API}/snapshot`, answer((raw) => engine.snapshot(raw)));
+  router.post(`${API}/period`, answer((raw) => engine.period(raw)));
+
+  router.get(`${API}/stats`, (_req, res) => sendOk(res, nodeStats(engine, id)));
+
+  router.post(`${API}/cache/reset`, async (req, res) => {
+    const raw = await readBody(req, 4096);
+    const clear = new URL(req.url ?? '/', 'http://x').searchParams.get('clear') === 'true' || /"clear"\s*:\s*true/.test(raw.toString('utf8'));
+    const cleared = clear ? engine.cache.entries : 0;
+    if (clear) engine.cache.clear();
+    engine.stats.reset();
+    sendOk(res, { reset: true, cleared });
+  });
+
+  router.get(`${API}/subjects`, (req, res) => {
+    const params = new URL(req.url ?? '/', 'http://x').searchParams;
+    const offset = intParam(params, 'offset', 0, 0, Number.MAX_SAFE_INTEGER);
+    const limit = intParam(params, 'limit', 1000, 1, 10_000);
+    const topic = params.get('topic');
+    const dir = engine.store.directory;
+    const all = topic ? dir.inTopic(topic) : dir.subjects;
+    sendOk(res, { total: all.length, offset, limit, topic: topic ?? null, subjects: all.slice(offset, offset + limit) });
+  });
+
+  router.get('/health', (_req, res) =>
+    sendJson(res, 200, JSON.stringify({ status: 'ok', role: id.role, node: id.node, warm: id.warm(), subjects: engine.store.directory.size })),
+  );
+
+  router.get('/metrics', async (_req, res) => sendText(res, 200, metrics.contentType, await metrics.metrics()));
+}
+
+export function nodeStats(engine: QueryEngine, id: NodeIdentity) {
+  const { stats, cache, store } = engine;
+  return {
+    node: id.node,
+    role: id.role,
+    addr: id.url(),
+    db: store.path,
+    uptime_s: Math.round((Date.now() - id.startedAt) / 1000),
+    total_records: store.totalRecords,
+    stock_count: store.directory.size,
+    indicators: store.schema.indicators,
+    topics: store.directory.topics(),
+    cache: {
+      entries: cache.entries,
+      bytes: cache.bytes,
+      max_bytes: cache.maxBytes,
+      hits: stats.hits,
+      misses: stats.misses,
+      hit_rate: stats.hitRate(),
+      answer_hits: stats.answerHits,
+      coalesced: stats.coalesced,
+      sql_loads: stats.sqlLoads,
+      evictions: cache.evictions,
+    },
+  };
+}
+
+function intParam(params: URLSearchParams, name: string, dflt: number, min: number, max: number): number {
+  const v = params.get(name);
+  if (v === null || v === '') return dflt;
+  const n = Number(v);
+  if (!Number.isSafeInteger(n) || n < min || n > max) {
+    throw new KmtError('KMT_BAD_RANGE', `${name} must be an integer between ${min} and ${max}, got ${JSON.stringify(v)}`);
+  }
+  return n;
+}

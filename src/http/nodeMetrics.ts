@@ -1,0 +1,32 @@
+// Prometheus exposition of a data node: values are read from the counters at scrape time, so
+// the request path pays nothing for metrics.
+import { Gauge, Registry, collectDefaultMetrics } from 'prom-client';
+import type { QueryEngine } from '../query/QueryEngine';
+
+export function nodeMetrics(engine: QueryEngine, labels: { node: string; role: string }): Registry {
+  const registry = new Registry();
+  registry.setDefaultLabels(labels);
+  collectDefaultMetrics({ register: registry, prefix: 'kamaitachi_' });
+  const gauge = (name: string, help: string, read: () => number) =>
+    new Gauge({
+      name: `kamaitachi_${name}`,
+      help,
+      registers: [registry],
+      collect() {
+        this.set(read());
+      },
+    });
+  const { stats, cache, store } = engine;
+  gauge('cache_hits_total', 'Requests answered without SQLite', () => stats.hits);
+  gauge('cache_misses_total', 'Requests that needed a SQLite load', () => stats.misses);
+  gauge('cache_answer_hits_total', 'Requests answered with stored answer bytes', () => stats.answerHits);
+  gauge('cache_coalesced_total', 'Loads joined to an identical load in flight', () => stats.coalesced);
+  gauge('sql_loads_total', 'Series and topic-view loads from SQLite', () => stats.sqlLoads);
+  gauge('cache_evictions_total', 'Entries pushed out by the byte budget', () => cache.evictions);
+  gauge('cache_entries', 'Entries in the cache', () => cache.entries);
+  gauge('cache_bytes', 'Bytes held by the cache', () => cache.bytes);
+  gauge('cache_max_bytes', 'Byte budget of the cache', () => cache.maxBytes);
+  gauge('store_records', 'Rows in the SQLite file', () => store.totalRecords);
+  gauge('store_subjects', 'Distinct subjects in the SQLite file', () => store.directory.size);
+  return registry;
+}

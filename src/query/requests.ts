@@ -1,0 +1,67 @@
+// The two query shapes of the API, checked and normalised from a request body.
+import { KmtError } from '../shared/errors';
+import type { Column, ColumnCatalog } from './columns';
+import { parseBody, parseIds, parseInt, parseList, parseOptionalString, parseOrder } from './params';
+
+export interface SnapshotQuery {
+  readonly ids: readonly Column[];
+  /** Deduplicated, in request order; undefined for a topic query. */
+  readonly subjects: readonly string[] | undefined;
+  readonly topic: string | undefined;
+  readonly sort: Column;
+  readonly order: 1 | -1;
+  readonly offset: number;
+  readonly limit: number;
+  /** 0 = latest; otherwise the latest report with report_date <= asOf. */
+  readonly asOf: number;
+}
+
+export interface PeriodQuery {
+  readonly ids: readonly Column[];
+  readonly subjects: readonly string[];
+  readonly from: number;
+  readonly to: number;
+}
+
+const SNAPSHOT_EXAMPLE = '{"ids":"operating_income","subjects":"33:000001","field":"operating_income","order":-1,"limit":10}';
+const PERIOD_EXAMPLE = '{"ids":"operating_income","subjects":"33:000001","from":1577836800,"to":1704067199}';
+const MAX_TIME = 253402300799; // 9999-12-31
+
+export function parseSnapshot(raw: Buffer, catalog: ColumnCatalog, maxLimit: number): SnapshotQuery {
+  const body = parseBody(raw, SNAPSHOT_EXAMPLE);
+  const ids = parseIds(body, catalog);
+  const subjects = parseList(body, 'subjects');
+  const topic = parseOptionalString(body, 'topic');
+  parseOptionalString(body, 'method'); // accepted and unused, as in the original
+  if ((!subjects || subjects.length === 0) && !topic) {
+    throw new KmtError('KMT_MISSING_FIELD', 'subjects or topic is required: e.g. "subjects":"33:000001,17:600000" or "topic":"stock_a_listing_pool"');
+  }
+  const fieldName = parseOptionalString(body, 'field') ?? catalog.defaultField;
+  const sort = catalog.sortColumn(fieldName);
+  if (!sort) throw new KmtError('KMT_BAD_FIELD', `field: cannot sort by ${JSON.stringify(fieldName.slice(0, 40))}; allowed: ${catalog.sortNames.join(', ')}`);
+  // The original's clients send limit 0 to mean "default".
+  const limit = parseInt(body, 'limit', 10, 0, maxLimit) || 10;
+  return {
+    ids,
+    subjects: subjects && subjects.length > 0 ? subjects : undefined,
+    topic,
+    sort,
+    order: parseOrder(body),
+    offset: parseInt(body, 'offset', 0, 0, 1_000_000),
+    limit,
+    asOf: parseInt(body, 'timestamp', 0, 0, MAX_TIME),
+  };
+}
+
+export function parsePeriod(raw: Buffer, catalog: ColumnCatalog): PeriodQuery {
+  const body = parseBody(raw, PERIOD_EXAMPLE);
+  const ids = parseIds(body, catalog);
+  const subjects = parseList(body, 'subjects');
+  if (!subjects || subjects.length === 0) throw new KmtError('KMT_MISSING_FIELD', 'subjects is required: e.g. "subjects":"33:000001,17:600000"');
+  parseOptionalString(body, 'method');
+  const hint = ' (unix seconds, e.g. 1577836800)';
+  const from = parseInt(body, 'from', undefined, 0, MAX_TIME, hint);
+  const to = parseInt(body, 'to', undefined, 0, MAX_TIME, hint);
+  if (from > to) throw new KmtError('KMT_BAD_RANGE', `from (${from}) must not be after to (${to})`);
+  return { ids, subjects, from, to };
+}

@@ -1,0 +1,103 @@
+// Wires a data node (master or slave): store -> query engine (cache) -> HTTP routes -> server,
+// plus the cache snapshot file, warm-up, membership and graceful shutdown.
+import { performance } from 'node:perf_hooks';
+import type { NodeConfig } from '../config/node';
+import { readSnapshot, writeSnapshot } from '../cache/SnapshotFile';
+import { mountDataRoutes } from '../http/dataRoutes';
+import { nodeMetrics } from '../http/nodeMetrics';
+import { Router } from '../http/router';
+import { startHttpServer } from '../http/server';
+import { QueryEngine } from '../query/QueryEngine';
+import { FinanceStore } from '../store/FinanceStore';
+import type { Logger } from '../shared/logger';
+
+export interface RunningNode {
+  readonly url: string;
+  readonly port: number;
+  readonly engine: QueryEngine;
+  /** Resolves once the warm-up after start has finished. */
+  readonly warmed: Promise<void>;
+  /** Saves the cache snapshot now. */
+  saveSnapshot(): Promise<void>;
+  /** Stops accepting, finishes in-flight requests, deregisters, saves the snapshot. */
+  close(): Promise<void>;
+}
+
+export async function startDataNode(config: NodeConfig, logger: Logger): Promise<RunningNode> {
+  const t0 = performance.now();
+  const startedAt = Date.now();
+  const store = await FinanceStore.open(config.db);
+  const engine = new QueryEngine(store, { cacheBytes: config.cacheBytes, maxLimit: config.maxLimit });
+
+  if (config.snapshotPath) {
+    const image = await readSnapshot(config.snapshotPath, store.fingerprint);
+    if ('unusable' in image) logger.warn({ event: 'snapshot_skipped', file: config.snapshotPath, reason: image.unusable }, 'starting with a cold cache');
+    else {
+      await engine.restore(image);
+      logger.info({ event: 'snapshot_loaded', file: config.snapshotPath, entries: engine.cache.entries, bytes: engine.cache.bytes }, 'cache restored from snapshot');
+    }
+  }
+
+  let warm = false;
+  let url = '';
+  const router = new Router();
+  mountDataRoutes(router, engine, { node: config.serviceName, role: config.role, url: () => config.serviceAddr ?? url, startedAt, warm: () => warm }, nodeMetrics(engine, { node: config.serviceName, role: config.role }));
+
+  const server = await startHttpServer({ host: config.host, port: config.port, router, logger });
+  url = server.url;
+  logger.info(
+    {
+      event: 'listening',
+      url,
+      db: config.db,
+      rows: store.totalRecords,
+      subjects: store.directory.size,
+      indicators: store.schema.indicators,
+      cache_max_bytes: config.cacheBytes,
+      startup_ms: Math.round(performance.now() - t0),
+    },
+    `kamaitachi ${config.role} listening on ${url}`,
+  );
+
+  // Whole-pool (topic) queries read the topic views; build the latest ones right away.
+  const warmed = engine.warmUp().then(
+    (topics) => {
+      warm = true;
+      logger.info({ event: 'warm', topics, entries: engine.cache.entries, bytes: engine.cache.bytes, ms: Math.round(performance.now() - t0) }, 'warm-up done');
+    },
+    (err: unknown) => logger.error({ err }, 'warm-up failed; queries still work, the first topic query will be slower'),
+  );
+
+  const saveSnapshot = async (): Promise<void> => {
+    if (!config.snapshotPath) return;
+    try {
+      const bytes = await writeSnapshot(config.snapshotPath, engine.image());
+      logger.info({ event: 'snapshot_saved', file: config.snapshotPath, bytes, entries: engine.cache.entries }, 'cache snapshot saved');
+    } catch (err) {
+      logger.warn({ err, file: config.snapshotPath }, 'could not save the cache snapshot');
+    }
+  };
+  const timer =
+    config.snapshotPath && config.snapshotIntervalMin > 0
+      ? setInterval(() => void saveSnapshot(), config.snapshotIntervalMin * 60_000).unref()
+      : undefined;
+
+  let closing: Promise<void> | undefined;
+  return {
+    url,
+    port: server.port,
+    engine,
+    warmed,
+    saveSnapshot,
+    close() {
+      closing ??= (async () => {
+        if (timer) clearInterval(timer);
+        await server.close(4000);
+        await warmed;
+        await saveSnapshot();
+        store.close();
+      })();
+      return closing;
+    },
+  };
+}

@@ -37,7 +37,6 @@ export async function startNode(
   const config = resolveNodeConfig(flags.role ?? 'slave', { port: '0', snapshot: 'none', ...flags });
   const node = await startDataNode(config, silentLogger);
   t.after(() => node.close());
-  await node.warmed;
   return node;
 }
 

@@ -1,21 +1,17 @@
-// Counters of the cache path, named after its branches in the order a request meets them:
-// an answer is served from stored bytes (answer_hits) or built (misses count the builds that
-// had to go to SQLite); builds load from SQLite (sql_loads) unless an identical load is already
-// under way (coalesced). Evictions are counted by the cache itself (ByteLru).
+// Counters of the answer path, named after its branches in the order a request meets them:
+// the exact request was answered before (hits: stored bytes written as they are) or the answer
+// is built from the in-memory data (misses), which may first need a topic's as-of view
+// (view_builds). Evictions are counted by the cache itself (ByteLru); SQLite loads by the store.
 
 export class CacheStats {
-  /** Requests answered without SQLite: from stored answer bytes or from series in memory. */
+  /** Requests answered with stored answer bytes. */
   hits = 0;
-  /** Requests that needed at least one SQLite load. */
+  /** Requests whose answer was built (and then stored). */
   misses = 0;
-  /** Of the hits, those answered with stored bytes. */
-  answerHits = 0;
-  /** Loads that joined an identical load already in flight instead of starting one. */
-  coalesced = 0;
-  /** Loads from SQLite: one per subject series or topic view chunk set. */
-  sqlLoads = 0;
+  /** Topic as-of views built for whole-pool queries. */
+  viewBuilds = 0;
 
-  /** Percent of requests answered without SQLite, 0..100 with two decimals. */
+  /** Percent of requests answered from stored bytes, 0..100 with two decimals. */
   hitRate(): number {
     const total = this.hits + this.misses;
     return total === 0 ? 0 : Math.round((this.hits / total) * 10000) / 100;
@@ -25,8 +21,6 @@ export class CacheStats {
   reset(): void {
     this.hits = 0;
     this.misses = 0;
-    this.answerHits = 0;
-    this.coalesced = 0;
-    this.sqlLoads = 0;
+    this.viewBuilds = 0;
   }
 }

@@ -1,19 +1,17 @@
 // Reads and writes the cache snapshot file: what a node held, so a restart comes back warm.
-// Answers are kept as bytes; series and views only by name (reloading them is cheap and keeps
-// the file small). Writes go to a temporary file renamed over the old one, so a crash never
+// Answers are kept as bytes; topic views only by name (rebuilding one takes under a
+// millisecond and keeps the file small). Writes go to a temporary file renamed over the old one, so a crash never
 // leaves a half-written snapshot; a file taken from other data (fingerprint) is ignored.
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 
-export const SNAPSHOT_VERSION = 1;
+export const SNAPSHOT_VERSION = 2;
 
 export interface CacheImage {
   /** Fingerprint of the database the entries were built from. */
   readonly fingerprint: string;
   /** Answers, least recently used first: [key, body, tags]. */
   readonly answers: ReadonlyArray<readonly [string, Buffer, readonly string[]]>;
-  /** Subjects whose series were cached, least recently used first. */
-  readonly series: readonly string[];
   /** Topic views as [topic, asOf]. */
   readonly views: ReadonlyArray<readonly [string, number]>;
 }
@@ -23,7 +21,6 @@ interface FileShape {
   fingerprint: string;
   saved_at: string;
   answers: Array<[string, string, string[]]>;
-  series: string[];
   views: Array<[string, number]>;
 }
 
@@ -33,7 +30,6 @@ export async function writeSnapshot(path: string, image: CacheImage): Promise<nu
     fingerprint: image.fingerprint,
     saved_at: new Date().toISOString(),
     answers: image.answers.map(([k, body, tags]) => [k, body.toString('base64'), [...tags]]),
-    series: [...image.series],
     views: image.views.map(([t, a]) => [t, a]),
   };
   const text = JSON.stringify(shape);
@@ -58,7 +54,7 @@ export async function readSnapshot(path: string, fingerprint: string): Promise<C
   } catch {
     return { unusable: 'the file is not valid JSON (corrupt or truncated)' };
   }
-  if (shape?.version !== SNAPSHOT_VERSION || !Array.isArray(shape.answers) || !Array.isArray(shape.series) || !Array.isArray(shape.views)) {
+  if (shape?.version !== SNAPSHOT_VERSION || !Array.isArray(shape.answers) || !Array.isArray(shape.views)) {
     return { unusable: `not a version ${SNAPSHOT_VERSION} snapshot` };
   }
   if (shape.fingerprint !== fingerprint) return { unusable: 'taken from different data (database fingerprint differs)' };
@@ -67,7 +63,6 @@ export async function readSnapshot(path: string, fingerprint: string): Promise<C
     answers: shape.answers
       .filter((a) => Array.isArray(a) && typeof a[0] === 'string' && typeof a[1] === 'string' && Array.isArray(a[2]))
       .map(([k, b, t]) => [k, Buffer.from(b, 'base64'), t.map(String)] as const),
-    series: shape.series.filter((s) => typeof s === 'string'),
     views: shape.views.filter((v) => Array.isArray(v) && typeof v[0] === 'string' && typeof v[1] === 'number'),
   };
 }

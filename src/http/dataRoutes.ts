@@ -19,9 +19,8 @@ export interface NodeIdentity {
 }
 
 export function mountDataRoutes(router: Router, engine: QueryEngine, id: NodeIdentity, metrics: Registry): void {
-  const answer = (run: (raw: Buffer) => Buffer | Promise<Buffer>) => async (req: IncomingMessage, res: ServerResponse) => {
-    const out = run(await readBody(req));
-    sendJson(res, 200, out instanceof Buffer ? out : await out);
+  const answer = (run: (raw: Buffer) => Buffer) => async (req: IncomingMessage, res: ServerResponse) => {
+    sendJson(res, 200, run(await readBody(req)));
   };
   router.post(`${API}/snapshot`, answer((raw) => engine.snapshot(raw)));
   router.post(`${API}/period`, answer((raw) => engine.period(raw)));
@@ -73,10 +72,10 @@ export function nodeStats(engine: QueryEngine, id: NodeIdentity) {
       hits: stats.hits,
       misses: stats.misses,
       hit_rate: stats.hitRate(),
-      answer_hits: stats.answerHits,
-      coalesced: stats.coalesced,
-      sql_loads: stats.sqlLoads,
+      view_builds: stats.viewBuilds,
       evictions: cache.evictions,
+      sql_loads: store.sqlLoads,
+      data_bytes: store.dataBytes,
     },
   };
 }

@@ -17,11 +17,11 @@ export function nodeMetrics(engine: QueryEngine, labels: { node: string; role: s
       },
     });
   const { stats, cache, store } = engine;
-  gauge('cache_hits_total', 'Requests answered without SQLite', () => stats.hits);
-  gauge('cache_misses_total', 'Requests that needed a SQLite load', () => stats.misses);
-  gauge('cache_answer_hits_total', 'Requests answered with stored answer bytes', () => stats.answerHits);
-  gauge('cache_coalesced_total', 'Loads joined to an identical load in flight', () => stats.coalesced);
-  gauge('sql_loads_total', 'Series and topic-view loads from SQLite', () => stats.sqlLoads);
+  gauge('cache_hits_total', 'Requests answered with stored answer bytes', () => stats.hits);
+  gauge('cache_misses_total', 'Requests whose answer was built from the in-memory data', () => stats.misses);
+  gauge('cache_view_builds_total', 'Topic as-of views built', () => stats.viewBuilds);
+  gauge('sql_loads_total', 'Loads of the table from SQLite', () => store.sqlLoads);
+  gauge('store_data_bytes', 'Bytes of the in-memory columns', () => store.dataBytes);
   gauge('cache_evictions_total', 'Entries pushed out by the byte budget', () => cache.evictions);
   gauge('cache_entries', 'Entries in the cache', () => cache.entries);
   gauge('cache_bytes', 'Bytes held by the cache', () => cache.bytes);

@@ -1,37 +1,33 @@
 // Builds a period answer: every report of each subject with from <= report_date <= to, newest
 // first, subjects in request order, in the original's item shape.
-import type { SubjectSeries } from '../store/frame';
+import type { Frame } from '../store/frame';
+import type { SubjectEntry } from '../store/SubjectDirectory';
 import { cellJson, type Column } from './columns';
 
 /** Fields every period item carries; requested ids of the same name are not repeated. */
 const FIXED = new Set(['end_date', 'period', 'declare_date', 'year']);
 
-export interface PeriodPart {
-  readonly series: SubjectSeries;
-  readonly info: string;
-}
-
-export function serializePeriod(parts: readonly PeriodPart[], ids: readonly Column[], from: number, to: number): string {
+export function serializePeriod(frame: Frame, subjects: readonly SubjectEntry[], ids: readonly Column[], from: number, to: number): string {
   const extra = ids.filter((c) => !FIXED.has(c.id));
+  const { dates } = frame;
   let out = '[';
   let first = true;
-  for (const { series, info } of parts) {
-    const { dates } = series;
+  for (const { subject, info, start, end } of subjects) {
     // Newest first: skip what is after `to`, stop at what is before `from`.
-    let i = 0;
-    while (i < dates.length && dates[i] > to) i++;
-    if (i >= dates.length || dates[i] < from) continue;
+    let i = start;
+    while (i < end && dates[i] > to) i++;
+    if (i >= end || dates[i] < from) continue;
     out += (first ? '' : ',') + '{"subject":' + info + ',"data":[';
     first = false;
-    for (let r = i; r < dates.length && dates[r] >= from; r++) {
-      const year = series.year[r] ?? '';
-      const period = series.period[r] ?? '';
-      out += (r > i ? ',' : '') + '{"end_date":' + JSON.stringify(series.endDate[r] ?? '');
+    for (let r = i; r < end && dates[r] >= from; r++) {
+      const year = frame.year[r] ?? '';
+      const period = frame.period[r] ?? '';
+      out += (r > i ? ',' : '') + '{"end_date":' + JSON.stringify(frame.endDate[r] ?? '');
       out += ',"period":' + JSON.stringify(period);
-      out += ',"declare_date":' + JSON.stringify(series.declareDate[r] ?? '');
+      out += ',"declare_date":' + JSON.stringify(frame.declareDate[r] ?? '');
       out += ',"year":' + JSON.stringify(year);
-      for (const c of extra) out += ',' + c.prefix + cellJson(series, c, r);
-      out += ',"combine":' + JSON.stringify(`${series.subject}:${year}_${period}`) + '}';
+      for (const c of extra) out += ',' + c.prefix + cellJson(frame, c, r);
+      out += ',"combine":' + JSON.stringify(`${subject}:${year}_${period}`) + '}';
     }
     out += ']}';
   }

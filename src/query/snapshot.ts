@@ -1,13 +1,11 @@
-// Builds a snapshot answer from in-memory frames: pick each subject's as-of row, sort by the
+// Builds a snapshot answer from the in-memory frame: pick each subject's as-of row, sort by the
 // requested column with NULLs last and ties by subject key, page, and serialize only the
 // requested ids.
 import type { Frame, TopicView } from '../store/frame';
 import { cellJson, sortValues, type Column } from './columns';
-import type { SnapshotQuery } from './requests';
 
-/** One candidate row: a row of a frame plus its pre-serialized subject object. */
+/** One candidate row of the frame plus its pre-serialized subject object. */
 export interface RowRef {
-  readonly frame: Frame;
   readonly row: number;
   readonly info: string;
 }
@@ -20,37 +18,42 @@ export function compareValues(a: number, b: number, order: 1 | -1): number {
   return a < b ? -order : a > b ? order : 0;
 }
 
-/** Sorts candidate rows in place by the query's column and order. */
-export function sortRows(rows: RowRef[], q: SnapshotQuery): RowRef[] {
+/** Sorts candidate rows in place by a column and order, ties by subject key. */
+export function sortRows(frame: Frame, rows: RowRef[], sort: Column, order: 1 | -1): RowRef[] {
+  const col = sortValues(frame, sort);
+  const subjects = frame.subjects;
   return rows.sort((x, y) => {
-    const c = compareValues(sortValues(x.frame, q.sort)[x.row], sortValues(y.frame, q.sort)[y.row], q.order);
+    const c = compareValues(col[x.row], col[y.row], order);
     if (c !== 0) return c;
-    const sx = x.frame.subjects[x.row];
-    const sy = y.frame.subjects[y.row];
+    const sx = subjects[x.row];
+    const sy = subjects[y.row];
     return sx < sy ? -1 : sx > sy ? 1 : 0;
   });
 }
 
-/** Row order of a topic view by one column, computed once per (column, order) and kept. */
-export function viewOrder(view: TopicView, sort: Column, order: 1 | -1): Int32Array {
+/** Rows of a topic view ordered by one column, computed once per (column, order) and kept. */
+export function viewOrder(frame: Frame, view: TopicView, sort: Column, order: 1 | -1): Int32Array {
   const key = sort.id + (order === 1 ? '+' : '-');
   let idx = view.sorted.get(key);
   if (!idx) {
-    const col = sortValues(view, sort);
-    idx = new Int32Array(view.length);
-    for (let i = 0; i < idx.length; i++) idx[i] = i;
-    // View rows are in subject order, so the index breaks ties by subject key.
-    idx.sort((a, b) => compareValues(col[a], col[b], order) || a - b);
+    const col = sortValues(frame, sort);
+    const rows = view.rows;
+    // Sort positions, not rows: view rows are in subject order, so position breaks ties by subject.
+    const pos = new Int32Array(rows.length);
+    for (let i = 0; i < pos.length; i++) pos[i] = i;
+    pos.sort((a, b) => compareValues(col[rows[a]], col[rows[b]], order) || a - b);
+    idx = pos.map((p) => rows[p]);
     view.sorted.set(key, idx);
+    view.bytes += idx.byteLength;
   }
   return idx;
 }
 
 /** `[{"subject":{...},"data":{...}}, ...]` for the rows, in the order given. */
-export function serializeSnapshot(rows: readonly RowRef[], ids: readonly Column[]): string {
+export function serializeSnapshot(frame: Frame, rows: readonly RowRef[], ids: readonly Column[]): string {
   let out = '[';
   for (let i = 0; i < rows.length; i++) {
-    const { frame, row, info } = rows[i];
+    const { row, info } = rows[i];
     if (i > 0) out += ',';
     out += '{"subject":' + info + ',"data":{';
     for (let j = 0; j < ids.length; j++) {

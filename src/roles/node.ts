@@ -15,8 +15,6 @@ export interface RunningNode {
   readonly url: string;
   readonly port: number;
   readonly engine: QueryEngine;
-  /** Resolves once the warm-up after start has finished. */
-  readonly warmed: Promise<void>;
   /** Saves the cache snapshot now. */
   saveSnapshot(): Promise<void>;
   /** Stops accepting, finishes in-flight requests, deregisters, saves the snapshot. */
@@ -33,15 +31,14 @@ export async function startDataNode(config: NodeConfig, logger: Logger): Promise
     const image = await readSnapshot(config.snapshotPath, store.fingerprint);
     if ('unusable' in image) logger.warn({ event: 'snapshot_skipped', file: config.snapshotPath, reason: image.unusable }, 'starting with a cold cache');
     else {
-      await engine.restore(image);
+      engine.restore(image);
       logger.info({ event: 'snapshot_loaded', file: config.snapshotPath, entries: engine.cache.entries, bytes: engine.cache.bytes }, 'cache restored from snapshot');
     }
   }
 
-  let warm = false;
   let url = '';
   const router = new Router();
-  mountDataRoutes(router, engine, { node: config.serviceName, role: config.role, url: () => config.serviceAddr ?? url, startedAt, warm: () => warm }, nodeMetrics(engine, { node: config.serviceName, role: config.role }));
+  mountDataRoutes(router, engine, { node: config.serviceName, role: config.role, url: () => config.serviceAddr ?? url, startedAt, warm: () => true }, nodeMetrics(engine, { node: config.serviceName, role: config.role }));
 
   const server = await startHttpServer({ host: config.host, port: config.port, router, logger });
   url = server.url;
@@ -60,13 +57,9 @@ export async function startDataNode(config: NodeConfig, logger: Logger): Promise
   );
 
   // Whole-pool (topic) queries read the topic views; build the latest ones right away.
-  const warmed = engine.warmUp().then(
-    (topics) => {
-      warm = true;
-      logger.info({ event: 'warm', topics, entries: engine.cache.entries, bytes: engine.cache.bytes, ms: Math.round(performance.now() - t0) }, 'warm-up done');
-    },
-    (err: unknown) => logger.error({ err }, 'warm-up failed; queries still work, the first topic query will be slower'),
-  );
+  const warmStart = performance.now();
+  const topics = engine.warmUp();
+  logger.info({ event: 'warm', topics, entries: engine.cache.entries, bytes: engine.cache.bytes, ms: Math.round(performance.now() - warmStart) }, 'warm-up done');
 
   const saveSnapshot = async (): Promise<void> => {
     if (!config.snapshotPath) return;
@@ -87,15 +80,12 @@ export async function startDataNode(config: NodeConfig, logger: Logger): Promise
     url,
     port: server.port,
     engine,
-    warmed,
     saveSnapshot,
     close() {
       closing ??= (async () => {
         if (timer) clearInterval(timer);
         await server.close(4000);
-        await warmed;
         await saveSnapshot();
-        store.close();
       })();
       return closing;
     },

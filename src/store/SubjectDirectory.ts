@@ -1,14 +1,13 @@
-// Every subject a node holds, read once at start-up: lets the node answer "unknown subject"
-// and list subjects without SQL, and carries the subject object of answers pre-serialized.
+// Every subject a node holds: its row range in the in-memory frame, and the subject object of
+// answers pre-serialized. Lets the node skip unknown subjects and list subjects without SQL.
+import type { RowRange } from './frame';
 
-export interface SubjectEntry {
+export interface SubjectEntry extends RowRange {
   readonly subject: string;
   readonly name: string;
   readonly category: string;
+  /** Topic of the newest report. */
   readonly topic: string;
-  readonly rows: number;
-  /** report_date of the newest report. */
-  readonly latest: number;
   /** `{"subject":..,"name":..,"status":..,"listing_date":..,"category":..}` as in the original. */
   readonly info: string;
 }
@@ -16,23 +15,20 @@ export interface SubjectEntry {
 /** The original answers status "213001" (listed) and an empty listing date for every subject. */
 const STATUS_LISTED = '213001';
 
+export function subjectInfo(subject: string, name: string, category: string): string {
+  return JSON.stringify({ subject, name, status: STATUS_LISTED, listing_date: '', category });
+}
+
 export class SubjectDirectory {
   readonly #bySubject = new Map<string, SubjectEntry>();
   readonly #byTopic = new Map<string, string[]>();
   /** Sorted by subject key. */
   readonly subjects: readonly string[];
 
-  constructor(entries: Iterable<Omit<SubjectEntry, 'info'>>) {
+  constructor(entries: Iterable<SubjectEntry>) {
     const keys: string[] = [];
     for (const e of entries) {
-      const info = JSON.stringify({
-        subject: e.subject,
-        name: e.name,
-        status: STATUS_LISTED,
-        listing_date: '',
-        category: e.category,
-      });
-      this.#bySubject.set(e.subject, { ...e, info });
+      this.#bySubject.set(e.subject, e);
       keys.push(e.subject);
       let list = this.#byTopic.get(e.topic);
       if (!list) this.#byTopic.set(e.topic, (list = []));

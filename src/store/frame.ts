@@ -1,11 +1,12 @@
-// The in-memory shape of report rows: columnar, with NULL indicator values as NaN (SQLite
-// cannot store NaN, so it never collides with a real value). A subject's whole series and a
-// topic's as-of view are both Frames, so one piece of code sorts, pages and serializes them.
+// The in-memory table: every report row of the file, columnar, grouped by subject and newest
+// first within a subject. NULL indicator values are NaN (SQLite cannot store NaN, so it never
+// collides with a real value). Rows are addressed by absolute index; a subject's series is the
+// range [start, end) recorded in its directory entry.
 
 export interface Frame {
   /** Number of rows. */
   readonly length: number;
-  /** Subject key of each row ("33:000001"). */
+  /** Subject key of each row ("33:000001"); one shared string per subject. */
   readonly subjects: readonly string[];
   /** report_date (unix seconds) of each row. */
   readonly dates: Float64Array;
@@ -13,41 +14,41 @@ export interface Frame {
   readonly year: readonly (string | null)[];
   readonly period: readonly (string | null)[];
   readonly declareDate: readonly (string | null)[];
+  readonly topic: readonly string[];
   /** One column per indicator, in Schema.indicators order. */
   readonly values: readonly Float64Array[];
 }
 
-/** A subject's reports, newest first. */
-export interface SubjectSeries extends Frame {
-  readonly subject: string;
-  /** Approximate bytes held, for the cache budget. */
-  readonly bytes: number;
+/** A row range of one subject, newest first. */
+export interface RowRange {
+  readonly start: number;
+  readonly end: number;
 }
 
-/** For each subject of a topic, its latest report at or before `asOf`; rows in subject order. */
-export interface TopicView extends Frame {
+/**
+ * For each subject of a topic, the row of its latest report in that topic at or before
+ * `asOf`; in subject-key order. Sorted orders are computed once per (column, order) and kept.
+ */
+export interface TopicView {
   readonly topic: string;
   readonly asOf: number;
-  readonly bytes: number;
-  /** Row order by (indicator or report_date, direction), computed once per view and kept. */
+  readonly rows: Int32Array;
   readonly sorted: Map<string, Int32Array>;
+  /** Bytes held, for the cache budget; grows as sorted orders are added. */
+  bytes: number;
 }
 
-/** Index of the first row (newest first) with date <= asOf, or -1. `asOf` 0 means latest. */
-export function rowAsOf(dates: Float64Array, asOf: number): number {
-  if (dates.length === 0) return -1;
-  if (asOf <= 0 || dates[0] <= asOf) return 0;
-  let lo = 0;
-  let hi = dates.length;
+/** Index of the newest row in [start, end) with date <= asOf (0 = latest), or -1. */
+export function rowAsOf(dates: Float64Array, range: RowRange, asOf: number): number {
+  const { start, end } = range;
+  if (start >= end) return -1;
+  if (asOf <= 0 || dates[start] <= asOf) return start;
+  let lo = start;
+  let hi = end;
   while (lo < hi) {
     const mid = (lo + hi) >>> 1;
     if (dates[mid] > asOf) lo = mid + 1;
     else hi = mid;
   }
-  return lo < dates.length ? lo : -1;
-}
-
-/** Bytes a frame keeps alive: 8 per number, plus strings at UTF-16 width with headers. */
-export function frameBytes(length: number, indicators: number, stringBytes: number): number {
-  return 256 + length * (8 * (indicators + 1) + 4 * 8) + stringBytes;
+  return lo < end ? lo : -1;
 }

@@ -8,86 +8,84 @@ const body = (o: unknown) => Buffer.from(JSON.stringify(o));
 
 describe('the query engine and its cache', () => {
   let file: string;
+  let store: FinanceStore;
   const teardown: Array<() => Promise<void> | void> = [];
   const t = { after: (fn: () => Promise<void> | void) => void teardown.push(fn) };
 
   before(async () => {
     file = await makeDb(tempDir(t), { stocks: 200, startYear: 2018, endYear: 2023 });
+    store = await FinanceStore.open(file);
   });
   after(async () => {
     for (const fn of teardown.reverse()) await fn();
   });
 
-  async function engine(cacheBytes: number): Promise<QueryEngine> {
-    const store = await FinanceStore.open(file);
-    t.after(() => store.close());
-    return new QueryEngine(store, { cacheBytes, maxLimit: 1000 });
-  }
+  const engine = (cacheBytes: number) => new QueryEngine(store, { cacheBytes, maxLimit: 1000 });
 
-  it('keeps the byte budget under many distinct queries', async () => {
-    const e = await engine(200_000);
-    const subjects = e.store.directory.subjects;
+  it('keeps the byte budget under many distinct queries', () => {
+    const e = engine(200_000);
+    const subjects = store.directory.subjects;
     for (let i = 0; i < 600; i++) {
       const s = [subjects[i % subjects.length], subjects[(i * 7) % subjects.length]];
-      await e.snapshot(body({ ids: 'operating_income,net_profit', subjects: s, limit: 20, offset: i % 3, timestamp: 1600000000 + i }));
+      e.snapshot(body({ ids: 'operating_income,net_profit', subjects: s, limit: 20, offset: i % 3, timestamp: 1600000000 + i }));
+      e.snapshot(body({ ids: 'roe', topic: 'stock_a_listing_pool', timestamp: 1500000000 + i * 86400, limit: 5 }));
       assert.ok(e.cache.bytes <= 200_000, `cache holds ${e.cache.bytes} bytes`);
     }
     assert.ok(e.cache.evictions > 0, 'the budget forced evictions');
     assert.ok(e.cache.entries > 0);
   });
 
-  it('answers other ids, timestamps and ranges over a cached subject without SQLite', async () => {
-    const e = await engine(50_000_000);
-    await e.snapshot(body({ ids: 'operating_income', subjects: '33:000001,17:600000' }));
-    const loads = e.stats.sqlLoads;
-    await e.snapshot(body({ ids: 'net_profit,roe', subjects: '17:600000,33:000001', field: 'roe' }));
-    await e.snapshot(body({ ids: 'basic_eps', subjects: '33:000001', timestamp: 1601424000 }));
-    await e.period(body({ ids: 'total_profit', subjects: '33:000001', from: 1514764800, to: 1609459199 }));
-    assert.equal(e.stats.sqlLoads, loads);
+  it('builds an answer once and serves the stored bytes after that', () => {
+    const e = engine(50_000_000);
+    const req = body({ ids: 'operating_income', subjects: '33:000001,17:600000' });
+    const first = e.snapshot(req);
+    const again = Array.from({ length: 5 }, () => e.snapshot(req));
+    assert.ok(again.every((b) => b === first), 'the very same stored buffer');
     assert.equal(e.stats.misses, 1);
-    assert.equal(e.stats.hits, 3);
+    assert.equal(e.stats.hits, 5);
+    assert.equal(e.stats.hitRate(), 83.33);
   });
 
-  it('computes identical concurrent misses once', async () => {
-    const e = await engine(50_000_000);
-    const req = body({ ids: 'operating_income', topic: 'stock_a_listing_pool', timestamp: 1640995200, limit: 5 });
-    const answers = await Promise.all(Array.from({ length: 8 }, () => e.snapshot(req)));
-    assert.equal(e.stats.sqlLoads, 1);
-    assert.equal(e.stats.coalesced, 7);
-    assert.ok(answers.every((a) => a.equals(answers[0])));
+  it('builds a topic view once for every query over the same topic and timestamp', () => {
+    const e = engine(50_000_000);
+    e.snapshot(body({ ids: 'roe', topic: 'stock_a_gem', timestamp: 1640995200 }));
+    e.snapshot(body({ ids: 'net_profit', topic: 'stock_a_gem', timestamp: 1640995200, field: 'net_profit', offset: 3 }));
+    e.snapshot(body({ ids: 'net_profit', topic: 'stock_a_gem', timestamp: 1640995201 }));
+    assert.equal(e.stats.viewBuilds, 2);
+    assert.equal(e.stats.misses, 3);
   });
 
-  it('drops a subject\'s answers, series and topic views when it is invalidated', async () => {
-    const e = await engine(50_000_000);
+  it('drops a subject\'s answers and its topic\'s views when it is invalidated', () => {
+    const e = engine(50_000_000);
     const req = body({ ids: 'operating_income', subjects: '33:000001' });
-    await e.snapshot(req);
-    await e.snapshot(body({ ids: 'operating_income', topic: 'stock_a_listing_pool' }));
-    await e.snapshot(body({ ids: 'operating_income', subjects: '17:600000' }));
-    const loads = e.stats.sqlLoads;
+    e.snapshot(req);
+    e.snapshot(body({ ids: 'operating_income', topic: 'stock_a_listing_pool' }));
+    const other = body({ ids: 'operating_income', subjects: '17:600000' });
+    e.snapshot(other);
     assert.ok(e.invalidateSubject('33:000001') >= 3);
-    await e.snapshot(req);
-    assert.equal(e.stats.sqlLoads, loads + 1, 'the subject was loaded again');
-    await e.snapshot(body({ ids: 'operating_income', subjects: '17:600000' }));
-    assert.equal(e.stats.sqlLoads, loads + 1, 'other subjects stayed cached');
+    e.snapshot(req);
+    e.snapshot(other);
+    assert.equal(e.stats.misses, 4, 'the invalidated answer was built again');
+    assert.equal(e.stats.hits, 1, 'the other subject stayed cached');
   });
 
-  it('counts hits, misses and loads in the stats endpoint, and resets them', async (t2) => {
+  it('computes identical concurrent misses once, as the stats endpoint shows', async (t2) => {
     const node = await startNode(t2, { db: file });
     const before = (await httpRequest(`${node.url}${API}/stats`)).json.data.cache;
     const req = { ids: 'roe', topic: 'stock_a_gem', timestamp: 1577836800 };
-    for (let i = 0; i < 5; i++) await post(node.url, `${API}/snapshot`, req);
-    await post(node.url, `${API}/snapshot`, { ids: 'operating_income', topic: 'stock_a_gem', field: 'roe' });
+    await Promise.all(Array.from({ length: 8 }, () => post(node.url, `${API}/snapshot`, req)));
     const { cache } = (await httpRequest(`${node.url}${API}/stats`)).json.data;
-    assert.equal(cache.misses, 1, 'the as-of view had to be built');
-    assert.equal(cache.sql_loads - before.sql_loads, 1);
-    assert.equal(cache.answer_hits, 4);
-    assert.equal(cache.hits, 5, 'the latest view was built by the warm-up');
-    assert.equal(cache.hit_rate, 83.33);
+    assert.equal(cache.misses, 1);
+    assert.equal(cache.hits, 7);
+    assert.equal(cache.view_builds - before.view_builds, 1);
+    assert.equal(cache.hit_rate, 87.5);
+    assert.equal(cache.sql_loads, 1, 'the table was read from SQLite once, at start');
+
     const reset = await post(node.url, `${API}/cache/reset`, {});
     assert.deepEqual(reset.json.data, { reset: true, cleared: 0 });
-    const after = (await httpRequest(`${node.url}${API}/stats`)).json.data.cache;
-    assert.equal(after.hits + after.misses + after.coalesced, 0);
-    assert.ok(after.entries > 0, 'reset keeps entries');
+    const afterReset = (await httpRequest(`${node.url}${API}/stats`)).json.data.cache;
+    assert.equal(afterReset.hits + afterReset.misses, 0);
+    assert.ok(afterReset.entries > 0, 'reset keeps entries');
     await post(node.url, `${API}/cache/reset`, { clear: true });
     assert.equal((await httpRequest(`${node.url}${API}/stats`)).json.data.cache.entries, 0);
   });

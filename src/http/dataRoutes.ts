@@ -1,11 +1,12 @@
 // The data-node API of SPEC section 3 on the wire: paths, query strings and envelopes. What a
 // query means is QueryEngine's business; this file only moves bytes in and out.
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { readBody } from './body';
-import { sendJson, sendOk, sendText } from './envelope';
+import { collectBody, DEFAULT_BODY_LIMIT, readBody } from './body';
+import { sendError, sendJson, sendOk, sendText } from './envelope';
 import type { Router } from './router';
 import type { QueryEngine } from '../query/QueryEngine';
-import { KmtError } from '../shared/errors';
+import { isKmtError, KmtError } from '../shared/errors';
+import type { Logger } from '../shared/logger';
 import type { Registry } from 'prom-client';
 
 export const API = '/kamaitachi/api/data/v1';
@@ -18,10 +19,20 @@ export interface NodeIdentity {
   readonly warm: () => boolean;
 }
 
-export function mountDataRoutes(router: Router, engine: QueryEngine, id: NodeIdentity, metrics: Registry): void {
-  const answer = (run: (raw: Buffer) => Buffer) => async (req: IncomingMessage, res: ServerResponse) => {
-    sendJson(res, 200, run(await readBody(req)));
-  };
+export function mountDataRoutes(router: Router, engine: QueryEngine, id: NodeIdentity, metrics: Registry, logger: Logger): void {
+  // The hot path: no promises, the stored answer bytes written as they are.
+  const answer = (run: (raw: Buffer) => Buffer) => (req: IncomingMessage, res: ServerResponse) =>
+    collectBody(req, DEFAULT_BODY_LIMIT, (err, raw) => {
+      if (err) return sendError(res, err);
+      let out: Buffer;
+      try {
+        out = run(raw);
+      } catch (e) {
+        if (!isKmtError(e)) logger.error({ err: e, url: req.url }, 'request failed');
+        return sendError(res, e);
+      }
+      sendJson(res, 200, out);
+    });
   router.post(`${API}/snapshot`, answer((raw) => engine.snapshot(raw)));
   router.post(`${API}/period`, answer((raw) => engine.period(raw)));
 

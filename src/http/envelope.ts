@@ -10,7 +10,8 @@ export function okEnvelope(dataJson: string): string {
 }
 
 export function sendJson(res: ServerResponse, status: number, body: string | Buffer): void {
-  res.writeHead(status, { 'content-type': JSON_TYPE, 'content-length': Buffer.byteLength(body) });
+  // The flat array form skips building and validating a header object.
+  res.writeHead(status, ['content-type', JSON_TYPE, 'content-length', String(Buffer.byteLength(body))]);
   res.end(body);
 }
 

@@ -38,7 +38,7 @@ export async function startDataNode(config: NodeConfig, logger: Logger): Promise
 
   let url = '';
   const router = new Router();
-  mountDataRoutes(router, engine, { node: config.serviceName, role: config.role, url: () => config.serviceAddr ?? url, startedAt, warm: () => true }, nodeMetrics(engine, { node: config.serviceName, role: config.role }));
+  mountDataRoutes(router, engine, { node: config.serviceName, role: config.role, url: () => config.serviceAddr ?? url, startedAt, warm: () => true }, nodeMetrics(engine, { node: config.serviceName, role: config.role }), logger);
 
   const server = await startHttpServer({ host: config.host, port: config.port, router, logger });
   url = server.url;

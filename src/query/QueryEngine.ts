@@ -77,7 +77,10 @@ export class QueryEngine {
       const topic = q.topic as string;
       tags.push('T' + topic);
       const view = this.topicView(topic, q.asOf);
+      const held = view.bytes;
       const order = viewOrder(frame, view, q.sort, q.order);
+      // A new sort order makes the view bigger: store it again so the budget sees the growth.
+      if (view.bytes !== held) this.cache.set(viewKey(topic, q.asOf), view, ['T' + topic]);
       const end = Math.min(order.length, q.offset + q.limit);
       const rows: RowRef[] = [];
       for (let i = q.offset; i < end; i++) {
@@ -114,7 +117,7 @@ export class QueryEngine {
 
   /** A topic's as-of view from the cache, or built and stored. */
   topicView(topic: string, asOf: number): TopicView {
-    const key = 't' + topic + '@' + asOf;
+    const key = viewKey(topic, asOf);
     let view = this.cache.get(key) as TopicView | undefined;
     if (!view) {
       view = buildTopicView(this.store, topic, asOf);
@@ -134,7 +137,11 @@ export class QueryEngine {
   warmUp(): number {
     const topics = this.store.directory.topics();
     const sort = this.catalog.sortColumn(this.catalog.defaultField)!;
-    for (const topic of topics) viewOrder(this.store.frame, this.topicView(topic, 0), sort, -1);
+    for (const topic of topics) {
+      const view = this.topicView(topic, 0);
+      viewOrder(this.store.frame, view, sort, -1);
+      this.cache.set(viewKey(topic, 0), view, ['T' + topic]);
+    }
     return topics.length;
   }
 
@@ -163,4 +170,8 @@ export class QueryEngine {
   parseSnapshot(raw: Buffer): SnapshotQuery {
     return parseSnapshot(raw, this.catalog, this.#maxLimit);
   }
+}
+
+function viewKey(topic: string, asOf: number): string {
+  return 't' + topic + '@' + asOf;
 }

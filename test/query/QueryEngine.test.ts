@@ -28,7 +28,8 @@ describe('the query engine and its cache', () => {
     for (let i = 0; i < 600; i++) {
       const s = [subjects[i % subjects.length], subjects[(i * 7) % subjects.length]];
       e.snapshot(body({ ids: 'operating_income,net_profit', subjects: s, limit: 20, offset: i % 3, timestamp: 1600000000 + i }));
-      e.snapshot(body({ ids: 'roe', topic: 'stock_a_listing_pool', timestamp: 1500000000 + i * 86400, limit: 5 }));
+      const field = ['roe', 'net_profit', 'operating_income', 'report_date'][i % 4];
+      e.snapshot(body({ ids: 'roe', topic: 'stock_a_listing_pool', timestamp: 1500000000 + (i % 50) * 86400, field, order: i % 2 ? 1 : -1, limit: 5 }));
       assert.ok(e.cache.bytes <= 200_000, `cache holds ${e.cache.bytes} bytes`);
     }
     assert.ok(e.cache.evictions > 0, 'the budget forced evictions');

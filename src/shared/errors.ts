@@ -10,6 +10,7 @@ export const ERROR_STATUS = {
   KMT_BAD_TYPE: 400,
   KMT_BAD_RANGE: 400,
   KMT_NOT_FOUND: 404,
+  KMT_UNKNOWN_MEMBER: 404,
   KMT_METHOD_NOT_ALLOWED: 405,
   KMT_BODY_TOO_LARGE: 413,
   KMT_RATE_LIMITED: 429,
@@ -19,6 +20,7 @@ export const ERROR_STATUS = {
   KMT_GATEWAY_TIMEOUT: 504,
   KMT_CONFIG: 2,
   KMT_DB: 2,
+  KMT_TARGET_DOWN: 2,
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_STATUS;

@@ -1,0 +1,51 @@
+import { describe, it, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { resolveBenchOptions } from '../../src/bench/options';
+import { runBench } from '../../src/roles/bench';
+import { isKmtError } from '../../src/shared/errors';
+import { deadPort, quietIo, startFakeNode, type FakeNode } from './_helpers';
+
+const nodes: FakeNode[] = [];
+after(() => Promise.all(nodes.map((n) => n.close())));
+
+describe('the health check before a run', () => {
+  it('refuses a dead target up front with a one-line message', async () => {
+    const live = await startFakeNode();
+    nodes.push(live);
+    const port = await deadPort();
+    const dead = `http://127.0.0.1:${port}`;
+    await assert.rejects(
+      runBench(resolveBenchOptions({ target: `${live.url},${dead}`, requests: '10', progress: false }), quietIo()),
+      (err: unknown) => {
+        assert.ok(isKmtError(err));
+        assert.equal(err.code, 'KMT_TARGET_DOWN');
+        assert.equal(err.status, 2);
+        assert.equal(err.message, `target ${dead} is down: GET ${dead}/health failed (ECONNREFUSED); start it or fix --target`);
+        return true;
+      },
+    );
+    assert.equal(live.dataRequests(), 0, 'no load is sent when any target is down');
+  });
+
+  it('makes the command exit with code 2 and print only that line', () => {
+    return deadPort().then((port) => {
+      const r = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/bin.ts', 'bench', '--target', `http://127.0.0.1:${port}/data`], {
+        encoding: 'utf8',
+        timeout: 20_000,
+      });
+      assert.equal(r.status, 2);
+      assert.equal(r.stdout, '');
+      assert.equal(
+        r.stderr,
+        `kamaitachi bench: target http://127.0.0.1:${port}/data is down: GET http://127.0.0.1:${port}/health failed (ECONNREFUSED); start it or fix --target\n`,
+      );
+    });
+  });
+
+  it('rejects bad flags with exit code 2 as well', () => {
+    const r = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/bin.ts', 'bench', '--scenario', '9'], { encoding: 'utf8', timeout: 20_000 });
+    assert.equal(r.status, 2);
+    assert.equal(r.stderr, 'kamaitachi bench: --scenario must be an integer between 1 and 7, got "9"\n');
+  });
+});

@@ -12,15 +12,15 @@ export interface NodeConfig {
   readonly host: string;
   /** Default 8080 for the master, 8081 for a slave; 0 picks a free port. */
   readonly port: number;
-  /** Identity in the registry and in stats. Default `kamaitachi-<role>-<port>`. */
-  readonly serviceName: string;
+  /** Identity in the registry and in stats. Default `kamaitachi-<role>-<port>` (the bound port). */
+  readonly serviceName: string | undefined;
   /** Address others reach this node at. Default `http://<host>:<port>` once listening. */
   readonly serviceAddr: string | undefined;
   /** The SQLite file to serve ([database] path). Default ./data/finance.db. */
   readonly db: string;
   /** Byte budget of the cache ([cache] max_bytes). Default 256 MiB. */
   readonly cacheBytes: number;
-  /** Cache snapshot file ([cache] snapshot_path); none when empty. Default ./data/<service_name>.snapshot. */
+  /** Cache snapshot file ([cache] snapshot_path); "none" for none. Default ./data/<service_name>.snapshot (none on port 0). */
   readonly snapshotPath: string | undefined;
   /** Minutes between cache snapshots ([cache] snapshot_interval); 0 = only at shutdown. Default 10. */
   readonly snapshotIntervalMin: number;
@@ -66,7 +66,7 @@ export function resolveNodeConfig(role: NodeRole, flags: NodeFlags): NodeConfig 
     flags.port !== undefined
       ? parseIntSetting(flags.port, '--port', 0, 65535)
       : (file.int('server', 'port', 0, 65535) ?? (role === 'master' ? NODE_DEFAULTS.masterPort : NODE_DEFAULTS.slavePort));
-  const serviceName = flags.name ?? file.str('server', 'service_name') ?? `kamaitachi-${role}-${port}`;
+  const serviceName = flags.name ?? file.str('server', 'service_name') ?? (port === 0 ? undefined : `kamaitachi-${role}-${port}`);
   const snapshotRaw = flags.snapshot ?? file.str('cache', 'snapshot_path');
   const masterRaw = flags.master ?? file.str('cluster', 'master');
   const serviceAddrRaw = file.str('server', 'service_addr');
@@ -85,7 +85,8 @@ export function resolveNodeConfig(role: NodeRole, flags: NodeFlags): NodeConfig 
       flags.cacheBytes !== undefined
         ? parseIntSetting(flags.cacheBytes, '--cache-bytes', 0)
         : (file.int('cache', 'max_bytes', 0) ?? NODE_DEFAULTS.cacheBytes),
-    snapshotPath: snapshotRaw === undefined ? `./data/${serviceName}.snapshot` : snapshotRaw === 'none' ? undefined : snapshotRaw,
+    // A node on a random port has no stable identity to name a default snapshot after.
+    snapshotPath: snapshotRaw === undefined ? (serviceName ? `./data/${serviceName}.snapshot` : undefined) : snapshotRaw === 'none' ? undefined : snapshotRaw,
     snapshotIntervalMin:
       flags.snapshotInterval !== undefined
         ? parseIntSetting(flags.snapshotInterval, '--snapshot-interval', 0)

@@ -12,11 +12,11 @@ import type { Registry } from 'prom-client';
 export const API = '/kamaitachi/api/data/v1';
 
 export interface NodeIdentity {
-  readonly node: string;
+  /** Known once the port is bound (a node started on port 0 is named after its port). */
+  readonly node: () => string;
   readonly role: string;
   readonly url: () => string;
   readonly startedAt: number;
-  readonly warm: () => boolean;
 }
 
 export function mountDataRoutes(router: Router, engine: QueryEngine, id: NodeIdentity, metrics: Registry, logger: Logger): void {
@@ -58,7 +58,7 @@ export function mountDataRoutes(router: Router, engine: QueryEngine, id: NodeIde
   });
 
   router.get('/health', (_req, res) =>
-    sendJson(res, 200, JSON.stringify({ status: 'ok', role: id.role, node: id.node, warm: id.warm(), subjects: engine.store.directory.size })),
+    sendJson(res, 200, JSON.stringify({ status: 'ok', role: id.role, node: id.node(), subjects: engine.store.directory.size })),
   );
 
   router.get('/metrics', async (_req, res) => sendText(res, 200, metrics.contentType, await metrics.metrics()));
@@ -67,7 +67,7 @@ export function mountDataRoutes(router: Router, engine: QueryEngine, id: NodeIde
 export function nodeStats(engine: QueryEngine, id: NodeIdentity) {
   const { stats, cache, store } = engine;
   return {
-    node: id.node,
+    node: id.node(),
     role: id.role,
     addr: id.url(),
     db: store.path,

@@ -3,9 +3,9 @@
 import { Gauge, Registry, collectDefaultMetrics } from 'prom-client';
 import type { QueryEngine } from '../query/QueryEngine';
 
-export function nodeMetrics(engine: QueryEngine, labels: { node: string; role: string }): Registry {
+export function nodeMetrics(engine: QueryEngine, id: { node: () => string; role: string }): Registry {
   const registry = new Registry();
-  registry.setDefaultLabels(labels);
+  registry.setDefaultLabels({ role: id.role });
   collectDefaultMetrics({ register: registry, prefix: 'kamaitachi_' });
   const gauge = (name: string, help: string, read: () => number) =>
     new Gauge({

@@ -9,6 +9,9 @@ import { Router } from '../http/router';
 import { startHttpServer } from '../http/server';
 import { QueryEngine } from '../query/QueryEngine';
 import { FinanceStore } from '../store/FinanceStore';
+import { Registry } from '../cluster/registry';
+import { mountRegistryRoutes } from '../cluster/registryRoutes';
+import { startMembership } from '../cluster/heartbeat';
 import type { Logger } from '../shared/logger';
 
 export interface RunningNode {
@@ -37,15 +40,21 @@ export async function startDataNode(config: NodeConfig, logger: Logger): Promise
   }
 
   let url = '';
+  let name = config.serviceName ?? '';
   const router = new Router();
-  mountDataRoutes(router, engine, { node: config.serviceName, role: config.role, url: () => config.serviceAddr ?? url, startedAt, warm: () => true }, nodeMetrics(engine, { node: config.serviceName, role: config.role }), logger);
+  const identity = { node: () => name, role: config.role, url: () => config.serviceAddr ?? url, startedAt };
+  mountDataRoutes(router, engine, identity, nodeMetrics(engine, identity), logger);
+  const registry = config.role === 'master' ? new Registry({ ttlSec: config.ttlSec }) : undefined;
+  if (registry) mountRegistryRoutes(router, registry);
 
   const server = await startHttpServer({ host: config.host, port: config.port, router, logger });
   url = server.url;
+  name ||= `kamaitachi-${config.role}-${server.port}`;
   logger.info(
     {
       event: 'listening',
       url,
+      name,
       db: config.db,
       rows: store.totalRecords,
       subjects: store.directory.size,
@@ -70,6 +79,11 @@ export async function startDataNode(config: NodeConfig, logger: Logger): Promise
       logger.warn({ err, file: config.snapshotPath }, 'could not save the cache snapshot');
     }
   };
+  // A slave with a master registers and heartbeats; an unreachable master is retried, never fatal.
+  const membership = config.master
+    ? startMembership({ master: config.master, id: name, addr: config.serviceAddr ?? url, ttlSec: config.ttlSec, logger })
+    : undefined;
+
   const timer =
     config.snapshotPath && config.snapshotIntervalMin > 0
       ? setInterval(() => void saveSnapshot(), config.snapshotIntervalMin * 60_000).unref()
@@ -84,6 +98,10 @@ export async function startDataNode(config: NodeConfig, logger: Logger): Promise
     close() {
       closing ??= (async () => {
         if (timer) clearInterval(timer);
+        // Leave the ring first so the gateway stops sending while in-flight requests finish.
+        await membership?.stop();
+        // Release the gateways' held long-polls, or they would keep the close waiting.
+        registry?.close();
         await server.close(4000);
         await saveSnapshot();
       })();

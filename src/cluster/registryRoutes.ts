@@ -1,0 +1,125 @@
+// The master's HTTP API over the membership registry, under /kamaitachi/api/cluster/v1:
+//   POST register   {"id","addr","ttl"?}  -> the member and the new version
+//   POST heartbeat  {"id"}                -> 404 KMT_UNKNOWN_MEMBER when the lease is gone (re-register)
+//   POST deregister {"id"}
+//   GET  members?after=<version>&wait=<ms> -> answers at once when the version differs from
+//        `after`, otherwise holds the request up to `wait` ms (max 60 s) until a join or leave.
+import type { IncomingMessage } from 'node:http';
+import type { Router } from '../http/router';
+import { readBody } from '../http/body';
+import { sendOk } from '../http/envelope';
+import { KmtError } from '../shared/errors';
+import type { Registry, RegistryView } from './registry';
+
+export const CLUSTER_API = '/kamaitachi/api/cluster/v1';
+export const MAX_WAIT_MS = 60_000;
+const MAX_ID_LENGTH = 200;
+
+export function mountRegistryRoutes(router: Router, registry: Registry): void {
+  router.post(`${CLUSTER_API}/register`, async (req, res) => {
+    const body = await readJsonObject(req);
+    const id = requireId(body);
+    const addr = requireAddr(body);
+    const ttl = body.ttl === undefined ? registry.defaultTtlSec : body.ttl;
+    if (typeof ttl !== 'number' || !Number.isInteger(ttl) || ttl < 1 || ttl > 3600) {
+      throw new KmtError('KMT_BAD_FIELD', `ttl must be an integer number of seconds between 1 and 3600, got ${JSON.stringify(ttl)}`);
+    }
+    const m = registry.register(id, addr, ttl);
+    sendOk(res, { id: m.id, addr: m.addr, ttl: m.ttlSec, version: registry.version });
+  });
+
+  router.post(`${CLUSTER_API}/heartbeat`, async (req, res) => {
+    const id = requireId(await readJsonObject(req));
+    if (!registry.heartbeat(id)) {
+      throw new KmtError('KMT_UNKNOWN_MEMBER', `member "${id}" is not registered (its lease expired or the master restarted); register again`);
+    }
+    sendOk(res, { id, version: registry.version });
+  });
+
+  router.post(`${CLUSTER_API}/deregister`, async (req, res) => {
+    const id = requireId(await readJsonObject(req));
+    const removed = registry.deregister(id);
+    sendOk(res, { id, removed, version: registry.version });
+  });
+
+  router.get(`${CLUSTER_API}/members`, async (req, res) => {
+    const params = new URL(req.url ?? '/', 'http://x').searchParams;
+    const after = optionalInt(params.get('after'), 'after', 0, Number.MAX_SAFE_INTEGER);
+    const wait = optionalInt(params.get('wait'), 'wait', 0, MAX_WAIT_MS) ?? 0;
+    const aborted = new AbortController();
+    res.once('close', () => aborted.abort());
+    const view = after === undefined ? registry.view() : await registry.waitForChange(after, wait, aborted.signal);
+    if (!res.writableEnded && !res.destroyed) sendOk(res, toWire(view));
+  });
+}
+
+function toWire(view: RegistryView): unknown {
+  return {
+    epoch: view.epoch,
+    version: view.version,
+    count: view.members.length,
+    members: view.members.map((m) => ({
+      id: m.id,
+      addr: m.addr,
+      ttl: m.ttlSec,
+      registered_at: m.registeredAt,
+      last_seen: m.lastSeen,
+    })),
+  };
+}
+
+async function readJsonObject(req: IncomingMessage): Promise<Record<string, unknown>> {
+  const raw = await readBody(req, 64 * 1024);
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(raw.toString('utf8'));
+  } catch {
+    throw new KmtError('KMT_BAD_JSON', 'request body must be a JSON object such as {"id":"slave1","addr":"http://127.0.0.1:8081"}');
+  }
+  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
+    throw new KmtError('KMT_BAD_BODY', 'request body must be a JSON object');
+  }
+  return parsed as Record<string, unknown>;
+}
+
+function requireId(body: Record<string, unknown>): string {
+  const id = body.id;
+  if (id === undefined) throw new KmtError('KMT_MISSING_FIELD', 'id is required: the name the slave registers under');
+  if (typeof id !== 'string' || id.trim() === '' || id.length > MAX_ID_LENGTH) {
+    throw new KmtError('KMT_BAD_FIELD', `id must be a non-empty string of at most ${MAX_ID_LENGTH} characters, got ${JSON.stringify(id)}`);
+  }
+  return id;
+}
+
+function requireAddr(body: Record<string, unknown>): string {
+  const addr = body.addr;
+  if (addr === undefined) throw new KmtError('KMT_MISSING_FIELD', 'addr is required: the http://host:port the gateway reaches the slave at');
+  if (typeof addr !== 'string') throw new KmtError('KMT_BAD_FIELD', `addr must be a string like "http://127.0.0.1:8081", got ${JSON.stringify(addr)}`);
+  let url: URL;
+  try {
+    url = new URL(addr);
+  } catch {
+    throw new KmtError('KMT_BAD_FIELD', `addr must be a URL like "http://127.0.0.1:8081", got "${addr}"`);
+  }
+  if (url.protocol !== 'http:' || !url.port || url.pathname !== '/' || url.search) {
+    throw new KmtError('KMT_BAD_FIELD', `addr must be http://host:port with an explicit port and no path, got "${addr}"`);
+  }
+  return `http://${url.host}`;
+}
+
+function optionalInt(raw: string | null, name: string, min: number, max: number): number | undefined {
+  if (raw === null || raw === '') return undefined;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < min || n > max) {
+    throw new KmtError('KMT_BAD_FIELD', `query parameter ${name} must be an integer between ${min} and ${max}, got "${raw}"`);
+  }
+  return n;
+}
+
+/** Used by tests and the membership client: the wire form of GET members. */
+export interface MembersWire {
+  epoch: number;
+  version: number;
+  count: number;
+  members: Array<{ id: string; addr: string; ttl: number; registered_at: number; last_seen: number }>;
+}

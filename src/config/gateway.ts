@@ -1,0 +1,159 @@
+// The typed configuration of the gateway: defaults <- INI file (conf/gateway.ini) <- flags,
+// validated once and frozen.
+import { KmtError } from '../shared/errors';
+import { LOG_LEVELS, type LogLevel } from '../shared/logger';
+import { loadSettings, parseBaseUrl, parseIntSetting, type Settings } from './ini';
+
+/**
+ * owner: a request goes whole to the ring owner of its first subject (the original's rule).
+ * scatter: a multi-subject snapshot/period request is split by owner, asked in parallel and merged.
+ */
+export type RoutingMode = 'owner' | 'scatter';
+export const ROUTING_MODES: readonly RoutingMode[] = ['owner', 'scatter'];
+
+/** One token bucket: `rps` tokens per second, at most `burst` saved up. rps 0 = no limit. */
+export interface BucketConfig {
+  readonly rps: number;
+  readonly burst: number;
+}
+
+export interface RateLimitConfig {
+  /** All requests together ([ratelimit] global_rps / global_burst). Default off. */
+  readonly global: BucketConfig;
+  /** Each route path separately ([ratelimit] route_rps / route_burst). Default off. */
+  readonly perRoute: BucketConfig;
+  /** Each client IP separately ([ratelimit] ip_rps / ip_burst). Default off. */
+  readonly perIp: BucketConfig;
+}
+
+/** The SPEC thresholds; see src/gateway/breaker.ts for the states. */
+export interface BreakerConfig {
+  /** Failures are counted over this sliding window ([breaker] window_sec). Default 10 s. */
+  readonly windowMs: number;
+  /** No verdict below this many requests in the window ([breaker] min_requests). Default 10. */
+  readonly minRequests: number;
+  /** Opens when failures / requests reaches this ([breaker] failure_percent, 1-100). Default 50 %. */
+  readonly failureRatio: number;
+  /** Time spent OPEN before probing ([breaker] open_sec). Default 10 s. */
+  readonly openMs: number;
+  /** Probes allowed at once in HALF_OPEN ([breaker] half_open_probes). Default 3. */
+  readonly halfOpenProbes: number;
+  /** Consecutive probe successes that close it again ([breaker] close_after). Default 5. */
+  readonly closeAfter: number;
+}
+
+export interface GatewayConfig {
+  /** Default 127.0.0.1 ([server] host). */
+  readonly host: string;
+  /** Default 9000 ([server] port); 0 picks a free port. */
+  readonly port: number;
+  /** Registry to follow ([cluster] master). Default http://127.0.0.1:8080 unless `nodes` is given. */
+  readonly master: string | undefined;
+  /** Static slave list ([gateway] nodes); when given, no registry is followed. Default none. */
+  readonly nodes: readonly string[];
+  /**
+   * [gateway] routing. Default owner: the data nodes keep every subject in memory and cache whole
+   * answers, so splitting a request only multiplies upstream calls and cached answers; measured
+   * owner 5,086 vs scatter 3,302 req/s (scenario 1) and 2,734 vs 997 req/s with a 50% vs 11% hit
+   * rate (scenario 3) on random requests with a 16 MiB cache per slave.
+   */
+  readonly routing: RoutingMode;
+  /** Ring positions per slave ([gateway] virtual_nodes). Default 150, as the original. */
+  readonly virtualNodes: number;
+  /** Deadline for one upstream call before failing over ([gateway] upstream_timeout_ms). Default 3000. */
+  readonly upstreamTimeoutMs: number;
+  /** Kept-alive connections per slave at most ([gateway] max_sockets). Default 256. */
+  readonly maxSockets: number;
+  /** Largest request body accepted ([gateway] max_body_bytes). Default 1 MiB. */
+  readonly maxBodyBytes: number;
+  /** Registry lease in seconds ([etcd] ttl); bridges a master restart. Default 10. */
+  readonly ttlSec: number;
+  readonly rateLimit: RateLimitConfig;
+  readonly breaker: BreakerConfig;
+  readonly logLevel: LogLevel;
+}
+
+/** Flags as commander hands them over: strings, or undefined when not given. */
+export interface GatewayFlags {
+  config?: string;
+  host?: string;
+  port?: string;
+  master?: string;
+  nodes?: string;
+  routing?: string;
+  logLevel?: string;
+}
+
+export const GATEWAY_DEFAULTS = {
+  host: '127.0.0.1',
+  port: 9000,
+  master: 'http://127.0.0.1:8080',
+  routing: 'owner' as RoutingMode,
+  virtualNodes: 150,
+  upstreamTimeoutMs: 3000,
+  maxSockets: 256,
+  maxBodyBytes: 1024 * 1024,
+  ttlSec: 10,
+  logLevel: 'info' as LogLevel,
+  breaker: { windowMs: 10_000, minRequests: 10, failureRatio: 0.5, openMs: 10_000, halfOpenProbes: 3, closeAfter: 5 },
+} as const;
+
+export function resolveGatewayConfig(flags: GatewayFlags): GatewayConfig {
+  const file = loadSettings(flags.config);
+  const nodesRaw = flags.nodes ?? file.str('gateway', 'nodes');
+  const nodesWhat = flags.nodes !== undefined ? '--nodes' : '[gateway] nodes';
+  const nodes = (nodesRaw ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)
+    .map((n) => parseBaseUrl(n, nodesWhat));
+  const masterRaw = flags.master ?? file.str('cluster', 'master');
+  const master = masterRaw
+    ? parseBaseUrl(masterRaw, flags.master !== undefined ? '--master' : '[cluster] master')
+    : nodes.length === 0
+      ? GATEWAY_DEFAULTS.master
+      : undefined;
+  const routing = (flags.routing ?? file.str('gateway', 'routing') ?? GATEWAY_DEFAULTS.routing) as RoutingMode;
+  if (!ROUTING_MODES.includes(routing)) {
+    throw new KmtError('KMT_CONFIG', `routing must be one of ${ROUTING_MODES.join(', ')}, got "${routing}"`);
+  }
+  const logLevel = (flags.logLevel ?? GATEWAY_DEFAULTS.logLevel) as LogLevel;
+  if (!LOG_LEVELS.includes(logLevel)) {
+    throw new KmtError('KMT_CONFIG', `--log-level must be one of ${LOG_LEVELS.join(', ')}, got "${logLevel}"`);
+  }
+  const d = GATEWAY_DEFAULTS.breaker;
+  const config: GatewayConfig = {
+    host: flags.host ?? file.str('server', 'host') ?? GATEWAY_DEFAULTS.host,
+    port: flags.port !== undefined ? parseIntSetting(flags.port, '--port', 0, 65535) : (file.int('server', 'port', 0, 65535) ?? GATEWAY_DEFAULTS.port),
+    master: nodes.length > 0 && flags.master === undefined ? undefined : master,
+    nodes: Object.freeze(nodes),
+    routing,
+    virtualNodes: file.int('gateway', 'virtual_nodes', 1, 10_000) ?? GATEWAY_DEFAULTS.virtualNodes,
+    upstreamTimeoutMs: file.int('gateway', 'upstream_timeout_ms', 1, 600_000) ?? GATEWAY_DEFAULTS.upstreamTimeoutMs,
+    maxSockets: file.int('gateway', 'max_sockets', 1, 100_000) ?? GATEWAY_DEFAULTS.maxSockets,
+    maxBodyBytes: file.int('gateway', 'max_body_bytes', 1024) ?? GATEWAY_DEFAULTS.maxBodyBytes,
+    ttlSec: file.int('etcd', 'ttl', 1, 3600) ?? GATEWAY_DEFAULTS.ttlSec,
+    rateLimit: Object.freeze({
+      global: bucket(file, 'global'),
+      perRoute: bucket(file, 'route'),
+      perIp: bucket(file, 'ip'),
+    }),
+    breaker: Object.freeze({
+      windowMs: (file.int('breaker', 'window_sec', 1, 3600) ?? d.windowMs / 1000) * 1000,
+      minRequests: file.int('breaker', 'min_requests', 1) ?? d.minRequests,
+      failureRatio: (file.int('breaker', 'failure_percent', 1, 100) ?? d.failureRatio * 100) / 100,
+      openMs: (file.int('breaker', 'open_sec', 1, 3600) ?? d.openMs / 1000) * 1000,
+      halfOpenProbes: file.int('breaker', 'half_open_probes', 1, 1000) ?? d.halfOpenProbes,
+      closeAfter: file.int('breaker', 'close_after', 1, 1000) ?? d.closeAfter,
+    }),
+    logLevel,
+  };
+  return Object.freeze(config);
+}
+
+/** `<name>_rps` and `<name>_burst` of [ratelimit]; a burst of 0 or none means one second's worth. */
+function bucket(file: Settings, name: string): BucketConfig {
+  const rps = file.int('ratelimit', `${name}_rps`, 0) ?? 0;
+  const burst = file.int('ratelimit', `${name}_burst`, 0) || Math.max(1, rps);
+  return Object.freeze({ rps, burst });
+}

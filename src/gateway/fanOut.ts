@@ -1,0 +1,78 @@
+// Requests the gateway answers by asking every slave: aggregated stats (per slave and summed)
+// and the cache reset sent to all of them.
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Handler } from '../http/router';
+import { readBody } from '../http/body';
+import { sendOk } from '../http/envelope';
+import { KmtError } from '../shared/errors';
+import type { Backend, Backends } from './backends';
+import { UpstreamError, type UpstreamPool } from './upstream';
+
+export const STATS_PATH = '/kamaitachi/api/data/v1/stats';
+export const RESET_PATH = '/kamaitachi/api/data/v1/cache/reset';
+/** A fan-out must answer even when one slave hangs. */
+const FAN_OUT_TIMEOUT_MS = 2000;
+
+/** Cache counters that add up across slaves; hit_rate is recomputed from the sums. */
+const SUMMED = ['entries', 'bytes', 'max_bytes', 'hits', 'misses', 'evictions', 'coalesced', 'sql_loads'] as const;
+
+interface NodeResult {
+  readonly backend: Backend;
+  readonly status?: number;
+  readonly data?: Record<string, unknown>;
+  readonly error?: string;
+}
+
+export function statsHandler(backends: Backends, pool: UpstreamPool): Handler {
+  return async (_req: IncomingMessage, res: ServerResponse) => {
+    const results = await askAll(backends, pool, 'GET', STATS_PATH, undefined);
+    const aggregate: Record<string, number> = Object.fromEntries(SUMMED.map((k) => [k, 0]));
+    let ok = 0;
+    for (const r of results) {
+      const cache = (r.data?.cache ?? undefined) as Record<string, unknown> | undefined;
+      if (!cache) continue;
+      ok++;
+      for (const k of SUMMED) if (typeof cache[k] === 'number') aggregate[k] += cache[k] as number;
+    }
+    const lookups = aggregate.hits + aggregate.misses;
+    aggregate.hit_rate = lookups === 0 ? 0 : Math.round((aggregate.hits / lookups) * 10_000) / 100;
+    sendOk(res, {
+      nodes: results.map((r) => r.backend.addr),
+      count: results.length,
+      answered: ok,
+      per_node: results.map((r) => ({ id: r.backend.id, addr: r.backend.addr, ok: r.data !== undefined, ...(r.data ? { stats: r.data } : { error: r.error }) })),
+      aggregate,
+    });
+  };
+}
+
+export function resetHandler(backends: Backends, pool: UpstreamPool): Handler {
+  return async (req: IncomingMessage, res: ServerResponse) => {
+    const body = await readBody(req, 64 * 1024);
+    const results = await askAll(backends, pool, 'POST', RESET_PATH, body);
+    if (results.length === 0) throw new KmtError('KMT_UNAVAILABLE', 'no slave is known, so no cache was reset');
+    const failed = results.filter((r) => r.data === undefined);
+    if (failed.length > 0) {
+      const what = failed.map((r) => `${r.backend.id} (${r.backend.addr}): ${r.error}`).join('; ');
+      throw new KmtError('KMT_BAD_GATEWAY', `cache reset failed on ${failed.length} of ${results.length} slaves: ${what}`);
+    }
+    sendOk(res, { count: results.length, per_node: results.map((r) => ({ id: r.backend.id, addr: r.backend.addr, ok: true, result: r.data })) });
+  };
+}
+
+function askAll(backends: Backends, pool: UpstreamPool, method: string, path: string, body: Buffer | undefined): Promise<NodeResult[]> {
+  return Promise.all(backends.all().map((b) => askOne(b, pool, method, path, body)));
+}
+
+async function askOne(backend: Backend, pool: UpstreamPool, method: string, path: string, body: Buffer | undefined): Promise<NodeResult> {
+  try {
+    const answer = await pool.call(backend.addr, method, path, body, 'application/json', FAN_OUT_TIMEOUT_MS);
+    const env = JSON.parse(answer.body.toString('utf8')) as { status_msg?: string; data?: unknown };
+    if (answer.status !== 200) return { backend, status: answer.status, error: `answered ${answer.status}: ${env.status_msg ?? ''}` };
+    const data = env.data && typeof env.data === 'object' ? (env.data as Record<string, unknown>) : {};
+    return { backend, status: answer.status, data };
+  } catch (err) {
+    const error = err instanceof UpstreamError ? `${err.kind}: ${err.message}` : `unreadable answer: ${(err as Error).message}`;
+    return { backend, error };
+  }
+}

@@ -1,0 +1,124 @@
+// The /data/* handler: the request path in order — rate limit -> routing key -> (scatter plan)
+// -> ring order + breakers + upstream call with failover (forward.ts) -> answer. The `/data`
+// prefix is stripped; bodies and answers pass through byte for byte (scatter answers excepted,
+// which are merged). Failures are counted, not logged per request.
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { RoutingMode } from '../config/gateway';
+import type { Handler } from '../http/router';
+import { readBody } from '../http/body';
+import { sendError, sendJson } from '../http/envelope';
+import { KmtError, isKmtError } from '../shared/errors';
+import type { Logger } from '../shared/logger';
+import type { Backends } from './backends';
+import type { GatewayCounters } from './counters';
+import type { Forwarder } from './forward';
+import type { RateLimiter } from './rateLimit';
+import { RequestInfoCache } from './requestInfo';
+import { MergeError, MergeMemo } from './scatterMerge';
+import { planScatter, type ScatterKind, type ScatterPlan } from './scatterPlan';
+
+export const DATA_PREFIX = '/data';
+const SNAPSHOT_ROUTE = '/kamaitachi/api/data/v1/snapshot';
+const PERIOD_ROUTE = '/kamaitachi/api/data/v1/period';
+
+export interface DataProxyDeps {
+  readonly limiter: RateLimiter;
+  readonly backends: Backends;
+  readonly forwarder: Forwarder;
+  readonly counters: GatewayCounters;
+  readonly routing: RoutingMode;
+  readonly maxBodyBytes: number;
+  readonly logger: Logger;
+  readonly infos?: RequestInfoCache;
+}
+
+export function dataProxy(deps: DataProxyDeps): Handler {
+  const { limiter, backends, forwarder, counters, routing, maxBodyBytes } = deps;
+  const infos = deps.infos ?? new RequestInfoCache();
+  const merges = new MergeMemo();
+  const warn = throttledWarn(deps.logger);
+
+  const answerError = (res: ServerResponse, err: unknown): void => {
+    const status = isKmtError(err) ? err.status : 500;
+    counters.answered(status);
+    if (status >= 500) warn(err);
+    sendError(res, err);
+  };
+
+  return async (req: IncomingMessage, res: ServerResponse, path: string): Promise<void> => {
+    counters.requests++;
+    const route = path.slice(DATA_PREFIX.length);
+    if (!limiter.off) {
+      const scope = limiter.check(route, req.socket.remoteAddress ?? '');
+      if (scope) {
+        counters.rate_limited++;
+        req.resume();
+        const b = limiter.describe(scope);
+        res.setHeader('retry-after', '1');
+        return answerError(res, new KmtError('KMT_RATE_LIMITED', `rate limit exceeded (${scope} limit: ${b.rps} requests/s, burst ${b.burst}); slow down and retry`));
+      }
+    }
+    const method = req.method ?? 'GET';
+    const upstreamPath = (req.url ?? path).slice(DATA_PREFIX.length);
+    try {
+      const body = method === 'GET' || method === 'HEAD' ? undefined : await readBody(req, maxBodyBytes);
+      const info = body ? infos.get(body) : undefined;
+      if (routing === 'scatter' && info && info.subjects.length > 1 && method === 'POST') {
+        const kind: ScatterKind | undefined = route === SNAPSHOT_ROUTE ? 'snapshot' : route === PERIOD_ROUTE ? 'period' : undefined;
+        const plan = kind && planScatter(info, kind, backends.ring, backends.version);
+        if (plan) return await scatter(res, plan, upstreamPath);
+      }
+      const key = info?.key;
+      if (key !== undefined) counters.routed_by_subject++;
+      else counters.spread++;
+      const { answer } = await forwarder.send(key, method, upstreamPath, body, req.headers['content-type']);
+      counters.answered(answer.status);
+      res.writeHead(answer.status, { 'content-type': answer.contentType ?? 'application/json', 'content-length': answer.body.length });
+      res.end(answer.body);
+    } catch (err) {
+      answerError(res, err);
+    }
+  };
+
+  async function scatter(res: ServerResponse, plan: ScatterPlan, upstreamPath: string): Promise<void> {
+    counters.scattered++;
+    counters.scatter_parts += plan.parts.length;
+    const results = await Promise.all(plan.parts.map((p) => forwarder.send(p.key, 'POST', upstreamPath, p.body, 'application/json')));
+    // A part's error (bad ids, bad field) is the caller's error: pass the first one through as is.
+    const failed = results.find((r) => r.answer.status !== 200);
+    if (failed) {
+      counters.answered(failed.answer.status);
+      sendJson(res, failed.answer.status, failed.answer.body);
+      return;
+    }
+    let merged: string;
+    try {
+      merged = merges.merge(
+        plan,
+        results.map((r) => r.answer.body),
+      );
+    } catch (err) {
+      if (!(err instanceof MergeError)) throw err;
+      const names = results.map((r) => `${r.backend.id} (${r.backend.addr})`).join(', ');
+      throw new KmtError('KMT_BAD_GATEWAY', `cannot merge the answers of slaves ${names}: ${err.message}`);
+    }
+    counters.answered(200);
+    sendJson(res, 200, merged);
+  }
+}
+
+/** At most one warning a second, with how many were swallowed: an outage must not flood the log. */
+function throttledWarn(logger: Logger): (err: unknown) => void {
+  let last = 0;
+  let swallowed = 0;
+  return (err) => {
+    const now = Date.now();
+    if (now - last < 1000) {
+      swallowed++;
+      return;
+    }
+    last = now;
+    logger.warn({ event: 'upstream_failure', err: (err as Error).message, similar_since_last: swallowed }, 'request failed at the gateway');
+    swallowed = 0;
+  };
+}

@@ -1,0 +1,134 @@
+// Slaves keeping their lease (heartbeat.ts) and the gateway following the registry
+// (masterMembership.ts), against a real registry server that goes away and comes back.
+import { after, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { createServer } from 'node:net';
+import { startMembership } from '../../src/cluster/heartbeat';
+import { MasterMembership } from '../../src/cluster/masterMembership';
+import { Registry } from '../../src/cluster/registry';
+import { mountRegistryRoutes } from '../../src/cluster/registryRoutes';
+import { Router } from '../../src/http/router';
+import { startHttpServer, type RunningServer } from '../../src/http/server';
+import { silentLogger } from '../../src/shared/logger';
+import { closeServer, waitFor } from '../gateway/_helpers';
+
+interface Master {
+  registry: Registry;
+  server: RunningServer;
+  stop(): Promise<void>;
+}
+
+async function startMaster(port = 0, ttlSec = 10): Promise<Master> {
+  const registry = new Registry({ ttlSec, sweepIntervalMs: 50 });
+  const router = new Router();
+  mountRegistryRoutes(router, registry);
+  const server = await startHttpServer({ host: '127.0.0.1', port, router, logger: silentLogger });
+  return {
+    registry,
+    server,
+    async stop() {
+      registry.close();
+      await closeServer(server, 50);
+    },
+  };
+}
+
+async function freePort(): Promise<number> {
+  const s = createServer();
+  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
+  const port = (s.address() as { port: number }).port;
+  await new Promise<void>((r) => s.close(() => r()));
+  return port;
+}
+
+const ids = (r: Registry): string[] => r.view().members.map((m) => m.id);
+
+describe('slave heartbeats', () => {
+  const cleanups: Array<() => Promise<void>> = [];
+  after(async () => {
+    for (const c of cleanups.reverse()) await c();
+  });
+
+  it('registers, registers again when the master forgets it, and deregisters on stop', async () => {
+    const master = await startMaster();
+    cleanups.push(() => master.stop());
+    const m = startMembership({ master: master.server.url, id: 'slave1', addr: 'http://127.0.0.1:8081', ttlSec: 1, logger: silentLogger });
+    cleanups.push(() => m.stop());
+    await waitFor(() => ids(master.registry).includes('slave1'), 'registration');
+    master.registry.deregister('slave1');
+    await waitFor(() => ids(master.registry).includes('slave1'), 're-registration after the master forgot it', 2000);
+    // Heartbeats every ttl/3 keep a 1 s lease alive well past the ttl.
+    await new Promise((r) => setTimeout(r, 1300));
+    assert.deepEqual(ids(master.registry), ['slave1']);
+    await m.stop();
+    assert.deepEqual(ids(master.registry), []);
+  });
+
+  it('keeps retrying an unreachable master and registers once it is up', async () => {
+    const port = await freePort();
+    const m = startMembership({ master: `http://127.0.0.1:${port}`, id: 'slave2', addr: 'http://127.0.0.1:8082', ttlSec: 3, logger: silentLogger });
+    cleanups.push(() => m.stop());
+    await new Promise((r) => setTimeout(r, 400));
+    assert.equal(m.registered(), false);
+    const master = await startMaster(port);
+    cleanups.push(() => master.stop());
+    await waitFor(() => ids(master.registry).includes('slave2'), 'registration with a master that came up late', 3000);
+    assert.equal(m.registered(), true);
+  });
+});
+
+describe('gateway membership from the master', () => {
+  const cleanups: Array<() => Promise<void>> = [];
+  after(async () => {
+    for (const c of cleanups.reverse()) await c();
+  });
+
+  it('sees a join and a leave within a fraction of a second', async () => {
+    const master = await startMaster();
+    cleanups.push(() => master.stop());
+    const follower = new MasterMembership({ master: master.server.url, logger: silentLogger, waitMs: 5000 });
+    cleanups.push(() => follower.stop());
+    await follower.start();
+    assert.deepEqual(follower.current(), []);
+    const changes: number[] = [];
+    follower.onChange((m) => changes.push(m.length));
+
+    const joined = Date.now();
+    master.registry.register('slave1', 'http://127.0.0.1:8081');
+    await waitFor(() => follower.current().length === 1, 'the join');
+    assert.ok(Date.now() - joined < 500, `join seen after ${Date.now() - joined} ms`);
+
+    const left = Date.now();
+    master.registry.deregister('slave1');
+    await waitFor(() => follower.current().length === 0, 'the leave');
+    assert.ok(Date.now() - left < 500, `leave seen after ${Date.now() - left} ms`);
+    assert.deepEqual(changes, [1, 0]);
+  });
+
+  it('keeps the last known members while the master is down and bridges a master restart', async () => {
+    const master = await startMaster();
+    const port = master.server.port;
+    master.registry.register('slave1', 'http://127.0.0.1:8081');
+    const follower = new MasterMembership({ master: master.server.url, logger: silentLogger, waitMs: 5000, ttlSec: 1 });
+    cleanups.push(() => follower.stop());
+    await follower.start();
+    assert.equal(follower.current().length, 1);
+
+    await master.stop();
+    await waitFor(() => !follower.status().connected, 'the follower to notice the master is gone');
+    assert.deepEqual(
+      follower.current().map((m) => m.id),
+      ['slave1'],
+    );
+
+    // The restarted master knows nobody yet: the old member stays for one lease (1 s here).
+    const restarted = await startMaster(port, 1);
+    cleanups.push(() => restarted.stop());
+    await waitFor(() => follower.status().connected, 'reconnection', 6000);
+    assert.deepEqual(
+      follower.current().map((m) => m.id),
+      ['slave1'],
+    );
+    await waitFor(() => follower.current().length === 0, 'the bridged member to be dropped', 3000);
+  });
+});

@@ -1,0 +1,64 @@
+// Gateway configuration: defaults <- INI file <- flags, validated and frozen.
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { GATEWAY_DEFAULTS, resolveGatewayConfig } from '../../src/config/gateway';
+
+function ini(text: string): string {
+  const file = join(mkdtempSync(join(tmpdir(), 'kmt-gwc-')), 'gateway.ini');
+  writeFileSync(file, text);
+  return file;
+}
+
+describe('gateway config', () => {
+  it('follows the master on 127.0.0.1:8080 by default with the SPEC breaker thresholds and no rate limit', () => {
+    const c = resolveGatewayConfig({});
+    assert.equal(c.port, 9000);
+    assert.equal(c.host, '127.0.0.1');
+    assert.equal(c.master, 'http://127.0.0.1:8080');
+    assert.deepEqual(c.nodes, []);
+    assert.equal(c.virtualNodes, 150);
+    assert.deepEqual(c.breaker, GATEWAY_DEFAULTS.breaker);
+    assert.equal(c.rateLimit.global.rps, 0);
+    assert.ok(Object.isFrozen(c) && Object.isFrozen(c.breaker));
+  });
+
+  it('reads every section of the INI file and lets flags win over it', () => {
+    const file = ini(
+      [
+        '[server]\nport = 9100\nhost = 0.0.0.0',
+        '[cluster]\nmaster = 127.0.0.1:7000',
+        '[etcd]\nttl = 4',
+        '[gateway]\nrouting = owner\nvirtual_nodes = 50\nupstream_timeout_ms = 900',
+        '[ratelimit]\nglobal_rps = 1000\nip_rps = 10\nip_burst = 20',
+        '[breaker]\nwindow_sec = 5\nmin_requests = 4\nfailure_percent = 25\nopen_sec = 2\nclose_after = 3',
+      ].join('\n'),
+    );
+    const c = resolveGatewayConfig({ config: file, port: '9200', routing: 'scatter' });
+    assert.equal(c.port, 9200);
+    assert.equal(c.host, '0.0.0.0');
+    assert.equal(c.master, 'http://127.0.0.1:7000');
+    assert.equal(c.ttlSec, 4);
+    assert.equal(c.routing, 'scatter');
+    assert.equal(c.virtualNodes, 50);
+    assert.equal(c.upstreamTimeoutMs, 900);
+    assert.deepEqual(c.rateLimit.global, { rps: 1000, burst: 1000 });
+    assert.deepEqual(c.rateLimit.perIp, { rps: 10, burst: 20 });
+    assert.deepEqual(c.breaker, { windowMs: 5000, minRequests: 4, failureRatio: 0.25, openMs: 2000, halfOpenProbes: 3, closeAfter: 3 });
+  });
+
+  it('uses a static --nodes list instead of the master unless --master is given too', () => {
+    const c = resolveGatewayConfig({ nodes: '127.0.0.1:8081, http://127.0.0.1:8082' });
+    assert.deepEqual(c.nodes, ['http://127.0.0.1:8081', 'http://127.0.0.1:8082']);
+    assert.equal(c.master, undefined);
+  });
+
+  it('refuses bad values with a message naming the setting', () => {
+    assert.throws(() => resolveGatewayConfig({ routing: 'random' }), /routing must be one of owner, scatter/);
+    assert.throws(() => resolveGatewayConfig({ port: '99999' }), /--port must be an integer between 0 and 65535/);
+    assert.throws(() => resolveGatewayConfig({ nodes: 'localhost' }), /--nodes needs a port/);
+    assert.throws(() => resolveGatewayConfig({ config: ini('[breaker]\nfailure_percent = 0') }), /\[breaker\] failure_percent .* between 1 and 100/);
+  });
+});

@@ -3,6 +3,8 @@
 // slaves moves only the keys it owned (about 1/N). The hash is injected so tests can place points
 // by hand.
 
+import { fmix32 } from '../shared/fmix32';
+
 export type HashFn = (key: string) => number;
 
 /**
@@ -15,12 +17,7 @@ export function fnv1aMix(key: string): number {
     h ^= key.charCodeAt(i);
     h = Math.imul(h, 0x01000193);
   }
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
-  h ^= h >>> 16;
-  return h >>> 0;
+  return fmix32(h);
 }
 
 export interface RingOptions {

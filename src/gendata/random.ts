@@ -1,15 +1,7 @@
 // Seeded randomness for the generator: sfc32 streams derived from (seed, company, purpose), so
 // a company's rows depend only on the seed and its index, never on how many others there are.
 
-/** murmur3's 32-bit finaliser: spreads nearby inputs (seed 1, 2, 3...) over the whole range. */
-function fmix32(h: number): number {
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
-  h ^= h >>> 16;
-  return h >>> 0;
-}
+import { fmix32 } from '../shared/fmix32';
 
 /** One 32-bit seed per (seed, index, stream) triple. */
 export function deriveSeed(seed: number, index: number, stream: number): number {

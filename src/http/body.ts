@@ -5,33 +5,7 @@ import { KmtError } from '../shared/errors';
 export const DEFAULT_BODY_LIMIT = 1024 * 1024;
 
 export function readBody(req: IncomingMessage, limit = DEFAULT_BODY_LIMIT): Promise<Buffer> {
-  const declared = Number(req.headers['content-length']);
-  if (declared > limit) {
-    req.resume();
-    return Promise.reject(tooLarge(limit));
-  }
-  return new Promise((resolve, reject) => {
-    let first: Buffer | null = null;
-    let chunks: Buffer[] | null = null;
-    let size = 0;
-    req.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > limit) {
-        req.removeAllListeners('data');
-        req.resume();
-        reject(tooLarge(limit));
-        return;
-      }
-      // Most bodies arrive in one chunk: keep it without copying.
-      if (first === null) first = chunk;
-      else (chunks ??= [first]).push(chunk);
-    });
-    req.on('end', () => {
-      if (size > limit) return;
-      resolve(chunks ? Buffer.concat(chunks, size) : (first ?? Buffer.alloc(0)));
-    });
-    req.on('error', reject);
-  });
+  return new Promise((resolve, reject) => collectBody(req, limit, (err, body) => (err ? reject(err) : resolve(body))));
 }
 
 function tooLarge(limit: number): KmtError {
@@ -39,8 +13,8 @@ function tooLarge(limit: number): KmtError {
 }
 
 /**
- * The same as readBody for the hot path, without promises: `done` gets the body or the error.
- * Small bodies arrive in one chunk and are passed on without copying.
+ * readBody without a promise, for the hot path: `done` gets the body or the error. Small bodies
+ * arrive in one chunk and are passed on without copying.
  */
 export function collectBody(req: IncomingMessage, limit: number, done: (err: KmtError | null, body: Buffer) => void): void {
   const declared = Number(req.headers['content-length']);

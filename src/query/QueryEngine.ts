@@ -16,7 +16,7 @@ import { buildTopicView } from '../store/buildTopicView';
 import type { SubjectEntry } from '../store/SubjectDirectory';
 import { ColumnCatalog } from './columns';
 import { serializePeriod } from './period';
-import { parsePeriod, parseSnapshot, type SnapshotQuery } from './requests';
+import { parsePeriod, parseSnapshot } from './requests';
 import { serializeSnapshot, sortRows, viewOrder, type RowRef } from './snapshot';
 
 export interface Answer extends Sized {
@@ -164,11 +164,6 @@ export class QueryEngine {
       this.cache.set(key, answer, tags);
     }
     this.stats.reset();
-  }
-
-  /** Parsed-query access for tests and benchmarks. */
-  parseSnapshot(raw: Buffer): SnapshotQuery {
-    return parseSnapshot(raw, this.catalog, this.#maxLimit);
   }
 }
 

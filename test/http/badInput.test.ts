@@ -76,6 +76,19 @@ describe('bad input', () => {
     assert.match(res.json.status_msg, /limit must be an integer between 1 and 10000/);
   });
 
+  it('survives a client that disconnects in the middle of its body', async () => {
+    const { connect } = await import('node:net');
+    await new Promise<void>((resolve, reject) => {
+      const socket = connect(node.port, '127.0.0.1', () => {
+        socket.write(`POST ${API}/snapshot HTTP/1.1\r\nHost: x\r\ncontent-length: 500\r\n\r\n{"ids":`);
+        setImmediate(() => socket.destroy());
+      });
+      socket.on('close', () => resolve());
+      socket.on('error', reject);
+    });
+    assert.equal((await post(node.url, `${API}/snapshot`, ok)).status, 200);
+  });
+
   it('still serves after all of that, with the table intact', async () => {
     const res = await post(node.url, `${API}/snapshot`, ok);
     assert.equal(res.status, 200);

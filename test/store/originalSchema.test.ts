@@ -34,8 +34,8 @@ async function originalDb(dir: string): Promise<string> {
     'INSERT INTO finance_data (stock_code, market_code, subject_key, stock_name, report_date, end_date, year, period, operating_income, parent_holder_net_profit) VALUES (?,?,?,?,?,?,?,?,?,?)',
   );
   const rows: Array<[string, string, string | null, number, string, string, string, number | null, number | null]> = [
-    ['000001', '33', 'Ping An Bank', 1672444800, '2022-12-31', '2022', '596004', 1.8e11, 4.5e10],
-    ['000001', '33', 'Ping An Bank', 1696032000, '2023-09-30', '2023', '596003', 1.3e11, 3.9e10],
+    ['000001', '33', '平安银行', 1672444800, '2022-12-31', '2022', '596004', 1.8e11, 4.5e10],
+    ['000001', '33', '平安银行', 1696032000, '2023-09-30', '2023', '596003', 1.3e11, 3.9e10],
     ['300033', '33', null, 1696032000, '2023-09-30', '2023', '596003', 1.4e9, null],
     ['600000', '17', 'SPDB', 1696032000, '2023-09-30', '2023', '596003', null, 2.1e10],
   ];
@@ -63,7 +63,7 @@ describe('a database in the original two-indicator schema', () => {
       snap.json.data.map((r: { subject: { subject: string; name: string }; data: unknown }) => [r.subject.subject, r.subject.name, r.data]),
       [
         ['33:300033', '33:300033', { operating_income: 1.4e9, parent_holder_net_profit: null }],
-        ['33:000001', 'Ping An Bank', { operating_income: 1.3e11, parent_holder_net_profit: 3.9e10 }],
+        ['33:000001', '平安银行', { operating_income: 1.3e11, parent_holder_net_profit: 3.9e10 }],
         ['17:600000', 'SPDB', { operating_income: null, parent_holder_net_profit: 2.1e10 }],
       ].sort((a, b) => {
         const x = (a[2] as { operating_income: number | null }).operating_income;

@@ -1,6 +1,6 @@
-// Stage 4: calls to slaves over kept-alive connection pools (one http.Agent per slave), with a
+// Stage 4: calls to slaves over kept-alive connection pools (raw HTTP/1.1 connections per slave), with a
 // deadline, and every way a call can fail sorted into a cause the failover and breaker act on.
-import { Agent, request, type IncomingMessage } from 'node:http';
+import { UpstreamConnection, type Exchange } from './UpstreamConnection';
 
 /**
  * refused    nothing listens (ECONNREFUSED): the slave is down.
@@ -31,9 +31,14 @@ export interface UpstreamAnswer {
 }
 
 interface Target {
-  readonly agent: Agent;
-  readonly hostname: string;
+  readonly host: string;
   readonly port: number;
+  readonly hostHeader: string;
+  /** Kept-alive connections waiting for a request, most recently used last. */
+  readonly idle: UpstreamConnection[];
+  /** Callers waiting for a connection while `open` is at the limit. */
+  readonly waiting: Array<(c: UpstreamConnection) => void>;
+  open: number;
 }
 
 export interface UpstreamPoolOptions {
@@ -57,86 +62,121 @@ export class UpstreamPool {
    */
   call(addr: string, method: string, path: string, body: Buffer | undefined, contentType: string | undefined, timeoutMs = this.#opts.timeoutMs): Promise<UpstreamAnswer> {
     const t = this.#target(addr);
-    const headers: Record<string, string | number> = {};
-    if (body && body.length > 0) {
-      headers['content-length'] = body.length;
-      headers['content-type'] = contentType ?? 'application/json';
-    } else if (method !== 'GET' && method !== 'HEAD') {
-      headers['content-length'] = 0;
-    }
+    let head = `${method} ${path} HTTP/1.1\r\nhost: ${t.hostHeader}\r\n`;
+    if (body && body.length > 0) head += `content-type: ${contentType ?? 'application/json'}\r\ncontent-length: ${body.length}\r\n`;
+    else if (method !== 'GET' && method !== 'HEAD') head += 'content-length: 0\r\n';
+    head += '\r\n';
     return new Promise((resolve, reject) => {
+      let conn: UpstreamConnection | null = null;
       let settled = false;
-      let timedOut = false;
-      const fail = (kind: FailureCause, detail: string): void => {
+      let retried = false;
+      const finish = (err: UpstreamError | null, answer?: UpstreamAnswer): void => {
         if (settled) return;
         settled = true;
         clearTimeout(timer);
-        reject(new UpstreamError(kind, addr, detail));
+        if (err) reject(err);
+        else resolve(answer as UpstreamAnswer);
       };
-      const req = request({ agent: t.agent, hostname: t.hostname, port: t.port, method, path, headers });
       const timer = setTimeout(() => {
-        timedOut = true;
-        fail('timeout', `no complete answer within ${timeoutMs} ms`);
-        req.destroy();
+        finish(new UpstreamError('timeout', addr, `no complete answer within ${timeoutMs} ms`));
+        conn?.destroy();
       }, timeoutMs);
-      req.on('error', (err: NodeJS.ErrnoException) => {
-        if (timedOut) return;
-        fail(err.code === 'ECONNREFUSED' ? 'refused' : 'reset', err.code ?? err.message);
-      });
-      req.on('response', (res: IncomingMessage) => {
-        const chunks: Buffer[] = [];
-        let size = 0;
-        res.on('data', (c: Buffer) => {
-          chunks.push(c);
-          size += c.length;
-        });
-        res.on('error', () => {});
-        res.on('close', () => {
-          if (!res.complete) fail('truncated', `answer cut off after ${size} bytes`);
-        });
-        res.on('end', () => {
-          if (settled) return;
-          if (!res.complete) return fail('truncated', `answer cut off after ${size} bytes`);
-          const status = res.statusCode ?? 0;
-          const data = chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, size);
-          const mayBeEmpty = status === 204 || status === 304 || method === 'HEAD';
-          if (!(size === 0 && mayBeEmpty) && !looksLikeJson(data)) {
-            return fail('bad_answer', `answered ${status} with ${size} bytes that are not JSON`);
+      const exchange: Exchange = {
+        onAnswer: (raw, keepAlive) => {
+          this.#release(t, conn as UpstreamConnection, keepAlive);
+          finish(checkAnswer(raw, addr, method), raw);
+        },
+        onFailure: (kind, detail) => {
+          this.#lost(t);
+          // A kept-alive connection the slave had just closed: try once more on a fresh one.
+          if (kind === 'reset' && !retried && conn && conn.uses > 1 && !settled) {
+            retried = true;
+            return this.#acquire(t, true, start);
           }
-          if (status === 502 || status === 503 || status === 504) return fail('unavailable', `answered ${status}`);
-          settled = true;
-          clearTimeout(timer);
-          resolve({ status, contentType: res.headers['content-type'], body: data });
-        });
-      });
-      req.end(body);
+          finish(new UpstreamError(kind, addr, detail));
+        },
+      };
+      const start = (c: UpstreamConnection): void => {
+        if (settled) return this.#release(t, c, true);
+        conn = c;
+        c.send(head, body, exchange, method === 'HEAD');
+      };
+      this.#acquire(t, false, start);
     });
   }
 
-  /** Closes the pool of a slave that left the cluster. */
+  /** Closes the connections of a slave that left the cluster. */
   drop(addr: string): void {
-    this.#targets.get(addr)?.agent.destroy();
+    const t = this.#targets.get(addr);
+    if (!t) return;
+    for (const c of t.idle) c.destroy();
+    t.idle.length = 0;
     this.#targets.delete(addr);
   }
 
   close(): void {
-    for (const t of this.#targets.values()) t.agent.destroy();
-    this.#targets.clear();
+    for (const addr of [...this.#targets.keys()]) this.drop(addr);
+  }
+
+  #acquire(t: Target, fresh: boolean, use: (c: UpstreamConnection) => void): void {
+    if (!fresh) {
+      let c: UpstreamConnection | undefined;
+      while ((c = t.idle.pop()) && c.closed);
+      if (c) return use(c);
+    }
+    if (t.open < this.#opts.maxSockets || fresh) {
+      t.open++;
+      return use(new UpstreamConnection(t.host, t.port));
+    }
+    t.waiting.push(use);
+  }
+
+  #release(t: Target, c: UpstreamConnection, keepAlive: boolean): void {
+    if (!keepAlive || c.closed) {
+      c.destroy();
+      this.#lost(t);
+      return;
+    }
+    const next = t.waiting.shift();
+    if (next) return next(c);
+    c.onIdleClose = () => {
+      const i = t.idle.indexOf(c);
+      if (i !== -1) t.idle.splice(i, 1);
+      this.#lost(t);
+    };
+    t.idle.push(c);
+  }
+
+  /** A connection is gone; a waiting caller gets a new one. */
+  #lost(t: Target): void {
+    t.open--;
+    const next = t.waiting.shift();
+    if (next) {
+      t.open++;
+      next(new UpstreamConnection(t.host, t.port));
+    }
   }
 
   #target(addr: string): Target {
     let t = this.#targets.get(addr);
     if (!t) {
       const url = new URL(addr);
-      t = {
-        agent: new Agent({ keepAlive: true, maxSockets: this.#opts.maxSockets, maxFreeSockets: this.#opts.maxSockets, scheduling: 'lifo' }),
-        hostname: url.hostname.replace(/^\[|\]$/g, ''),
-        port: Number(url.port),
-      };
+      t = { host: url.hostname.replace(/^\[|\]$/g, ''), port: Number(url.port), hostHeader: url.host, idle: [], waiting: [], open: 0 };
       this.#targets.set(addr, t);
     }
     return t;
   }
+}
+
+/** null when the answer may be passed on; the failure otherwise. */
+function checkAnswer(raw: UpstreamAnswer, addr: string, method: string): UpstreamError | null {
+  const { status, body } = raw;
+  const mayBeEmpty = status === 204 || status === 304 || method === 'HEAD';
+  if (!(body.length === 0 && mayBeEmpty) && !looksLikeJson(body)) {
+    return new UpstreamError('bad_answer', addr, `answered ${status} with ${body.length} bytes that are not JSON`);
+  }
+  if (status === 502 || status === 503 || status === 504) return new UpstreamError('unavailable', addr, `answered ${status}`);
+  return null;
 }
 
 /**

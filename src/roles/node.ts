@@ -27,7 +27,7 @@ export interface RunningNode {
 export async function startDataNode(config: NodeConfig, logger: Logger): Promise<RunningNode> {
   const t0 = performance.now();
   const startedAt = Date.now();
-  const store = await FinanceStore.open(config.db);
+  const store = await FinanceStore.open(config.db, { fingerprint: config.snapshotPath !== undefined });
   const engine = new QueryEngine(store, { cacheBytes: config.cacheBytes, maxLimit: config.maxLimit });
 
   if (config.snapshotPath) {

@@ -21,16 +21,19 @@ export class FinanceStore {
   readonly schema: Schema;
   readonly frame: Frame;
   readonly directory: SubjectDirectory;
-  /** sha1 of the file's bytes: ties a cache snapshot to the exact data it was taken from. */
+  /**
+   * sha1 of the file's bytes: ties a cache snapshot to the exact data it was taken from.
+   * Empty when the node keeps no snapshot (hashing 50 MB costs start-up time for nothing).
+   */
   readonly fingerprint: string;
   /** Bytes the frame's columns hold (numbers; strings are shared and counted once). */
   readonly dataBytes: number;
   /** Loads from SQLite so far (one per open). */
   readonly sqlLoads = 1;
 
-  private constructor(path: string, db: Database, bytes: Buffer) {
+  private constructor(path: string, db: Database, bytes: Buffer, fingerprint: boolean) {
     this.path = path;
-    this.fingerprint = createHash('sha1').update(bytes).digest('hex');
+    this.fingerprint = fingerprint ? createHash('sha1').update(bytes).digest('hex') : '';
     this.schema = discoverSchema(db, path);
     const { frame, entries } = scan(db, this.schema);
     this.frame = frame;
@@ -38,7 +41,7 @@ export class FinanceStore {
     this.dataBytes = frame.length * 8 * (frame.values.length + 1 + 6);
   }
 
-  static async open(path: string): Promise<FinanceStore> {
+  static async open(path: string, opts: { fingerprint?: boolean } = {}): Promise<FinanceStore> {
     let bytes: Buffer;
     try {
       bytes = readFileSync(path);
@@ -49,7 +52,7 @@ export class FinanceStore {
     let db: Database | undefined;
     try {
       db = new SQL.Database(bytes);
-      return new FinanceStore(path, db, bytes);
+      return new FinanceStore(path, db, bytes, opts.fingerprint ?? true);
     } catch (err) {
       if (err instanceof KmtError) throw err;
       throw new KmtError('KMT_DB', `${path} is not a readable SQLite database: ${(err as Error).message}`);

@@ -11,9 +11,10 @@ import { resolveNodeConfig, type NodeFlags, type NodeRole } from '../src/config/
 import { generateDatabase } from '../src/gendata/generate';
 import { startDataNode, type RunningNode } from '../src/roles/node';
 import { silentLogger } from '../src/shared/logger';
+import { DATA_API } from '../src/shared/routes';
 import { loadSqlJs } from '../src/store/sqljs';
 
-export const API = '/kamaitachi/api/data/v1';
+export const API = DATA_API;
 export const BUNDLE = join(import.meta.dirname, '..', 'dist', 'kamaitachi.mjs');
 
 export function tempDir(t: { after(fn: () => void): void }): string {

@@ -1,7 +1,7 @@
 // What the bench asks the targets outside the measured load: health before the run, the
 // subjects and indicators to build requests from, and the cache counters before and after.
 import { KmtError } from '../shared/errors';
-import { DATA_API } from './requestPlan';
+import { DATA_ROUTES, GATEWAY_DATA_PREFIX, HEALTH } from '../shared/routes';
 
 const PROBE_TIMEOUT_MS = 3000;
 
@@ -10,14 +10,14 @@ const PROBE_TIMEOUT_MS = 3000;
  * them at its origin, a node target at the target itself.
  */
 export function probeBase(target: string): string {
-  return target.replace(/\/data$/, '');
+  return target.endsWith(GATEWAY_DATA_PREFIX) ? target.slice(0, -GATEWAY_DATA_PREFIX.length) : target;
 }
 
 /** Checks every target's /health; throws a one-line KMT_TARGET_DOWN for the first that is down. */
 export async function checkHealth(targets: readonly string[]): Promise<void> {
   await Promise.all(
     targets.map(async (target) => {
-      const url = `${probeBase(target)}/health`;
+      const url = `${probeBase(target)}${HEALTH}`;
       let res: Response;
       try {
         res = await fetch(url, { signal: AbortSignal.timeout(PROBE_TIMEOUT_MS) });
@@ -34,7 +34,7 @@ export async function checkHealth(targets: readonly string[]): Promise<void> {
 
 /** Subject keys from the target's subjects endpoint (first page only), optionally of one topic. */
 export async function fetchSubjects(target: string, limit = 1000): Promise<string[]> {
-  const url = `${target}${DATA_API}/subjects?offset=0&limit=${limit}`;
+  const url = `${target}${DATA_ROUTES.subjects}?offset=0&limit=${limit}`;
   const data = await getData(url);
   const list = Array.isArray(data) ? data : (data as { subjects?: unknown } | null)?.subjects;
   if (!Array.isArray(list)) throw new KmtError('KMT_TARGET_DOWN', `${url} did not answer a subject list; pass --subjects explicitly`);
@@ -45,7 +45,7 @@ export async function fetchSubjects(target: string, limit = 1000): Promise<strin
 
 /** The indicators the target serves (its stats' `indicators`), or null when it does not say. */
 export async function fetchIndicators(target: string): Promise<string[] | null> {
-  for (const url of new Set([`${target}${DATA_API}/stats`, `${probeBase(target)}${DATA_API}/stats`])) {
+  for (const url of new Set([`${target}${DATA_ROUTES.stats}`, `${probeBase(target)}${DATA_ROUTES.stats}`])) {
     const data = await getData(url).catch(() => null);
     const list = (data as { indicators?: unknown } | null)?.indicators;
     if (Array.isArray(list)) return list.filter((s): s is string => typeof s === 'string');
@@ -65,7 +65,7 @@ export interface CacheCounters {
  * the gateway's `data.aggregate`); null when none answered.
  */
 export async function readCounters(targets: readonly string[]): Promise<CacheCounters | null> {
-  const urls = [...new Set(targets.map((t) => `${probeBase(t)}${DATA_API}/stats`))];
+  const urls = [...new Set(targets.map((t) => `${probeBase(t)}${DATA_ROUTES.stats}`))];
   const answers = await Promise.all(urls.map((url) => getData(url).then((d) => ({ url, d }), () => null)));
   let hits = 0;
   let misses = 0;

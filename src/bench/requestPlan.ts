@@ -1,12 +1,11 @@
 // Generates the request sequence up front, before any clock starts: the bodies from a seeded
 // PRNG, then for each target the exact bytes to write, so sending is a lookup.
+import { DATA_ROUTES, type QueryEndpoint } from '../shared/routes';
 import { Prng } from './prng';
 import type { RequestSpec, Scenario, ScenarioContext } from './scenarios';
 
 /** With --repeat 0, at most this many distinct requests are generated; longer runs cycle them. */
 export const RANDOM_POOL_MAX = 100_000;
-
-export const DATA_API = '/kamaitachi/api/data/v1';
 
 /**
  * The distinct requests of a run, in sequence order: `repeat` of them (hot data), or one per
@@ -48,11 +47,11 @@ export function parseTarget(url: string): ParsedTarget {
 }
 
 /** The HTTP/1.1 bytes of each request for one target; bodies shared as strings are serialized once. */
-export function encodeRequests(target: ParsedTarget, bodies: readonly string[], endpoints: readonly string[]): Buffer[] {
-  const prefix = (endpoint: string) =>
-    `POST ${target.basePath}${DATA_API}/${endpoint} HTTP/1.1\r\nHost: ${target.authority}\r\n` +
+export function encodeRequests(target: ParsedTarget, bodies: readonly string[], endpoints: readonly QueryEndpoint[]): Buffer[] {
+  const prefix = (endpoint: QueryEndpoint) =>
+    `POST ${target.basePath}${DATA_ROUTES[endpoint]} HTTP/1.1\r\nHost: ${target.authority}\r\n` +
     'Content-Type: application/json\r\nContent-Length: ';
-  const prefixes = new Map<string, string>();
+  const prefixes = new Map<QueryEndpoint, string>();
   return bodies.map((body, i) => {
     const endpoint = endpoints[i];
     let head = prefixes.get(endpoint);
@@ -64,7 +63,7 @@ export function encodeRequests(target: ParsedTarget, bodies: readonly string[], 
 export interface RequestPlan {
   /** Serialized bodies in sequence order. */
   readonly bodies: readonly string[];
-  readonly endpoints: readonly string[];
+  readonly endpoints: readonly QueryEndpoint[];
   /** Per target (same order as the targets), the request bytes in sequence order. */
   readonly wire: readonly (readonly Buffer[])[];
 }

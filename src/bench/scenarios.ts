@@ -1,5 +1,6 @@
 // The load scenarios: what each request asks for (SPEC section 6 for 1-4, kamaitachi's own for
 // 5-7), the original's target QPS, and its published figures for comparison.
+import type { QueryEndpoint } from '../shared/routes';
 import type { Prng } from './prng';
 
 /** Indicator names the original load tool drew ids from (SPEC section 2). */
@@ -12,11 +13,9 @@ export const SPEC_INDICATORS = [
   'total_profit',
 ] as const;
 
-export type Endpoint = 'snapshot' | 'period';
-
 /** One request before it is serialized: the data-node route and its JSON body. */
 export interface RequestSpec {
-  readonly endpoint: Endpoint;
+  readonly endpoint: QueryEndpoint;
   readonly body: Record<string, string | number>;
 }
 

@@ -4,7 +4,7 @@
 import type { Logger } from '../shared/logger';
 import { Backoff } from './backoff';
 import { callJson, describeError } from './jsonClient';
-import { CLUSTER_API } from './registryRoutes';
+import { CLUSTER_ROUTES } from '../shared/routes';
 
 export interface MembershipOptions {
   /** The master's base URL, `http://host:port`. */
@@ -46,10 +46,10 @@ export function startMembership(opts: MembershipOptions): MembershipHandle {
     timer.unref();
   };
 
-  const call = async (op: string, body: unknown): Promise<number> => {
+  const call = async (op: 'register' | 'heartbeat', body: unknown): Promise<number> => {
     inFlight = new AbortController();
     try {
-      const answer = await callJson(`${master}${CLUSTER_API}/${op}`, { body, timeoutMs: Math.min(2000, intervalMs), signal: inFlight.signal });
+      const answer = await callJson(`${master}${CLUSTER_ROUTES[op]}`, { body, timeoutMs: Math.min(2000, intervalMs), signal: inFlight.signal });
       if (answer.status >= 500) throw new Error(`master answered ${answer.status}: ${answer.envelope?.status_msg ?? 'no envelope'}`);
       if (answer.status >= 400 && answer.status !== 404) {
         // A 4xx other than "unknown member" means our own settings are wrong; keep retrying loudly.
@@ -102,7 +102,7 @@ export function startMembership(opts: MembershipOptions): MembershipHandle {
       if (!maybeRegistered) return;
       registered = false;
       try {
-        await callJson(`${master}${CLUSTER_API}/deregister`, { body: { id }, timeoutMs: 1000 });
+        await callJson(`${master}${CLUSTER_ROUTES.deregister}`, { body: { id }, timeoutMs: 1000 });
         log.info({ event: 'deregistered' }, 'deregistered from the master');
       } catch (err) {
         log.warn({ event: 'deregister_failed', err: describeError(err) }, 'could not deregister; the lease will expire');

@@ -4,6 +4,7 @@
 // one and why.
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
+import { HEALTH } from '../shared/routes';
 import { callJson } from './jsonClient';
 import { ChildRole, describeExit } from './child';
 import { ensureDatabase, nodeCopy } from './dataFiles';
@@ -101,7 +102,7 @@ async function until(check: () => Promise<boolean>, watch: readonly ChildRole[],
 
 async function health(url: string): Promise<{ count?: number } | undefined> {
   try {
-    const a = await callJson(`${url}/health`, { timeoutMs: 1000 });
+    const a = await callJson(`${url}${HEALTH}`, { timeoutMs: 1000 });
     return a.status === 200 ? ((a.envelope ?? {}) as { count?: number }) : undefined;
   } catch {
     return undefined;

@@ -7,7 +7,8 @@ import { Backoff } from './backoff';
 import { callJson, describeError } from './jsonClient';
 import type { Member, MembersListener, MembershipSource, MembershipStatus } from './membership';
 import { sameMembers, sortMembers } from './membership';
-import { CLUSTER_API, type MembersWire } from './registryRoutes';
+import { CLUSTER_ROUTES } from '../shared/routes';
+import type { MembersWire } from './registryRoutes';
 
 export interface MasterMembershipOptions {
   /** The master's base URL. */
@@ -88,7 +89,7 @@ export class MasterMembership implements MembershipSource {
     const query = this.#version === undefined || !this.#connected ? '' : `?after=${this.#version}&wait=${waitMs}`;
     this.#abort = new AbortController();
     try {
-      const answer = await callJson(`${this.#opts.master}${CLUSTER_API}/members${query}`, {
+      const answer = await callJson(`${this.#opts.master}${CLUSTER_ROUTES.members}${query}`, {
         timeoutMs: waitMs + 5000,
         signal: this.#abort.signal,
       });

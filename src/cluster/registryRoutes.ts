@@ -7,16 +7,16 @@
 import type { IncomingMessage } from 'node:http';
 import type { Router } from '../http/router';
 import { readBody } from '../http/body';
-import { sendOk } from '../http/envelope';
+import { sendOk } from '../http/send';
 import { KmtError } from '../shared/errors';
+import { CLUSTER_ROUTES } from '../shared/routes';
 import type { Registry, RegistryView } from './registry';
 
-export const CLUSTER_API = '/kamaitachi/api/cluster/v1';
 export const MAX_WAIT_MS = 60_000;
 const MAX_ID_LENGTH = 200;
 
 export function mountRegistryRoutes(router: Router, registry: Registry): void {
-  router.post(`${CLUSTER_API}/register`, async (req, res) => {
+  router.post(CLUSTER_ROUTES.register, async (req, res) => {
     const body = await readJsonObject(req);
     const id = requireId(body);
     const addr = requireAddr(body);
@@ -28,7 +28,7 @@ export function mountRegistryRoutes(router: Router, registry: Registry): void {
     sendOk(res, { id: m.id, addr: m.addr, ttl: m.ttlSec, version: registry.version });
   });
 
-  router.post(`${CLUSTER_API}/heartbeat`, async (req, res) => {
+  router.post(CLUSTER_ROUTES.heartbeat, async (req, res) => {
     const id = requireId(await readJsonObject(req));
     if (!registry.heartbeat(id)) {
       throw new KmtError('KMT_UNKNOWN_MEMBER', `member "${id}" is not registered (its lease expired or the master restarted); register again`);
@@ -36,13 +36,13 @@ export function mountRegistryRoutes(router: Router, registry: Registry): void {
     sendOk(res, { id, version: registry.version });
   });
 
-  router.post(`${CLUSTER_API}/deregister`, async (req, res) => {
+  router.post(CLUSTER_ROUTES.deregister, async (req, res) => {
     const id = requireId(await readJsonObject(req));
     const removed = registry.deregister(id);
     sendOk(res, { id, removed, version: registry.version });
   });
 
-  router.get(`${CLUSTER_API}/members`, async (req, res) => {
+  router.get(CLUSTER_ROUTES.members, async (req, res) => {
     const params = new URL(req.url ?? '/', 'http://x').searchParams;
     const after = optionalInt(params.get('after'), 'after', 0, Number.MAX_SAFE_INTEGER);
     const wait = optionalInt(params.get('wait'), 'wait', 0, MAX_WAIT_MS) ?? 0;

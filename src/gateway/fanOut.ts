@@ -3,13 +3,12 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Handler } from '../http/router';
 import { readBody } from '../http/body';
-import { sendOk } from '../http/envelope';
+import { sendOk } from '../http/send';
 import { KmtError } from '../shared/errors';
+import { DATA_ROUTES } from '../shared/routes';
 import type { Backend, Backends } from './backends';
 import { UpstreamError, type UpstreamPool } from './upstream';
 
-export const STATS_PATH = '/kamaitachi/api/data/v1/stats';
-export const RESET_PATH = '/kamaitachi/api/data/v1/cache/reset';
 /** A fan-out must answer even when one slave hangs. */
 const FAN_OUT_TIMEOUT_MS = 2000;
 
@@ -25,7 +24,7 @@ interface NodeResult {
 
 export function statsHandler(backends: Backends, pool: UpstreamPool): Handler {
   return async (_req: IncomingMessage, res: ServerResponse) => {
-    const results = await askAll(backends, pool, 'GET', STATS_PATH, undefined);
+    const results = await askAll(backends, pool, 'GET', DATA_ROUTES.stats, undefined);
     const aggregate: Record<string, number> = Object.fromEntries(SUMMED.map((k) => [k, 0]));
     let ok = 0;
     for (const r of results) {
@@ -49,7 +48,7 @@ export function statsHandler(backends: Backends, pool: UpstreamPool): Handler {
 export function resetHandler(backends: Backends, pool: UpstreamPool): Handler {
   return async (req: IncomingMessage, res: ServerResponse) => {
     const body = await readBody(req, 64 * 1024);
-    const results = await askAll(backends, pool, 'POST', RESET_PATH, body);
+    const results = await askAll(backends, pool, 'POST', DATA_ROUTES.cacheReset, body);
     if (results.length === 0) throw new KmtError('KMT_UNAVAILABLE', 'no slave is known, so no cache was reset');
     const failed = results.filter((r) => r.data === undefined);
     if (failed.length > 0) {

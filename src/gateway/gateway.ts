@@ -5,13 +5,14 @@ import type { GatewayConfig } from '../config/gateway';
 import type { MembershipSource } from '../cluster/membership';
 import { Router } from '../http/router';
 import type { Logger } from '../shared/logger';
+import { DATA_ROUTES, GATEWAY_DATA_PREFIX } from '../shared/routes';
 import { Backends } from './backends';
 import { GatewayCounters } from './counters';
-import { resetHandler, statsHandler, RESET_PATH, STATS_PATH } from './fanOut';
+import { resetHandler, statsHandler } from './fanOut';
 import { Forwarder } from './forward';
 import { createMetrics } from './metrics';
 import { mountMonitorRoutes } from './monitorRoutes';
-import { DATA_PREFIX, dataProxy } from './proxy';
+import { dataProxy } from './proxy';
 import { RateLimiter } from './rateLimit';
 import { RequestInfoCache } from './requestInfo';
 import { HashRing, type HashFn } from './ring';
@@ -47,9 +48,9 @@ export function createGateway(opts: GatewayOptions): GatewayParts {
   const limiter = new RateLimiter(config.rateLimit, now);
 
   const router = new Router();
-  router.get(STATS_PATH, statsHandler(backends, pool));
-  router.post(RESET_PATH, resetHandler(backends, pool));
-  router.add('ANY', `${DATA_PREFIX}/*`, dataProxy({ limiter, backends, forwarder, counters, routing: config.routing, maxBodyBytes: config.maxBodyBytes, logger, infos }));
+  router.get(DATA_ROUTES.stats, statsHandler(backends, pool));
+  router.post(DATA_ROUTES.cacheReset, resetHandler(backends, pool));
+  router.add('ANY', `${GATEWAY_DATA_PREFIX}/*`, dataProxy({ limiter, backends, forwarder, counters, routing: config.routing, maxBodyBytes: config.maxBodyBytes, logger, infos }));
   mountMonitorRoutes(router, {
     backends,
     membership,

@@ -1,8 +1,9 @@
 // The gateway's own endpoints: /health, /monitor/status, /monitor/circuitbreaker and /metrics.
 import type { Registry } from 'prom-client';
 import type { Router } from '../http/router';
-import { sendJson, sendOk, sendText } from '../http/envelope';
+import { sendJson, sendOk, sendText } from '../http/send';
 import type { MembershipSource } from '../cluster/membership';
+import { HEALTH, METRICS, MONITOR_ROUTES } from '../shared/routes';
 import type { Backends } from './backends';
 import type { GatewayCounters } from './counters';
 import type { RequestInfoCache } from './requestInfo';
@@ -21,19 +22,19 @@ export function mountMonitorRoutes(router: Router, deps: MonitorDeps): void {
   const { backends, membership, counters, metrics } = deps;
 
   // 503 with no slave, so a load balancer in front of several gateways skips a useless one.
-  router.get('/health', (_req, res) => {
+  router.get(HEALTH, (_req, res) => {
     const nodes = backends.all().map((b) => b.addr);
     const status = nodes.length > 0 ? 'ok' : 'no_slaves';
     sendJson(res, nodes.length > 0 ? 200 : 503, JSON.stringify({ status, nodes, count: nodes.length }));
   });
 
-  router.get('/monitor/circuitbreaker', (_req, res) => {
+  router.get(MONITOR_ROUTES.circuitBreaker, (_req, res) => {
     sendOk(res, {
       breakers: backends.all().map((b) => ({ id: b.id, addr: b.addr, ...b.breaker.snapshot() })),
     });
   });
 
-  router.get('/monitor/status', (_req, res) => {
+  router.get(MONITOR_ROUTES.status, (_req, res) => {
     const now = Date.now();
     const { upstream_errors_by_cause, ...plain } = counters;
     sendOk(res, {
@@ -57,7 +58,7 @@ export function mountMonitorRoutes(router: Router, deps: MonitorDeps): void {
     });
   });
 
-  router.get('/metrics', async (_req, res) => {
+  router.get(METRICS, async (_req, res) => {
     sendText(res, 200, metrics.contentType, await metrics.metrics());
   });
 }

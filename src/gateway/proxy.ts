@@ -6,9 +6,10 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { RoutingMode } from '../config/gateway';
 import type { Handler } from '../http/router';
 import { readBody } from '../http/body';
-import { sendError, sendJson } from '../http/envelope';
+import { sendError, sendJson } from '../http/send';
 import { KmtError, isKmtError } from '../shared/errors';
 import type { Logger } from '../shared/logger';
+import { DATA_ROUTES, GATEWAY_DATA_PREFIX } from '../shared/routes';
 import type { Backends } from './backends';
 import type { GatewayCounters } from './counters';
 import type { Forwarder } from './forward';
@@ -17,9 +18,6 @@ import { RequestInfoCache } from './requestInfo';
 import { MergeError, MergeMemo } from './scatterMerge';
 import { planScatter, type ScatterKind, type ScatterPlan } from './scatterPlan';
 
-export const DATA_PREFIX = '/data';
-const SNAPSHOT_ROUTE = '/kamaitachi/api/data/v1/snapshot';
-const PERIOD_ROUTE = '/kamaitachi/api/data/v1/period';
 
 export interface DataProxyDeps {
   readonly limiter: RateLimiter;
@@ -47,7 +45,7 @@ export function dataProxy(deps: DataProxyDeps): Handler {
 
   return async (req: IncomingMessage, res: ServerResponse, path: string): Promise<void> => {
     counters.requests++;
-    const route = path.slice(DATA_PREFIX.length);
+    const route = path.slice(GATEWAY_DATA_PREFIX.length);
     if (!limiter.off) {
       const scope = limiter.check(route, req.socket.remoteAddress ?? '');
       if (scope) {
@@ -59,12 +57,12 @@ export function dataProxy(deps: DataProxyDeps): Handler {
       }
     }
     const method = req.method ?? 'GET';
-    const upstreamPath = (req.url ?? path).slice(DATA_PREFIX.length);
+    const upstreamPath = (req.url ?? path).slice(GATEWAY_DATA_PREFIX.length);
     try {
       const body = method === 'GET' || method === 'HEAD' ? undefined : await readBody(req, maxBodyBytes);
       const info = body ? infos.get(body) : undefined;
       if (routing === 'scatter' && info && info.subjects.length > 1 && method === 'POST') {
-        const kind: ScatterKind | undefined = route === SNAPSHOT_ROUTE ? 'snapshot' : route === PERIOD_ROUTE ? 'period' : undefined;
+        const kind: ScatterKind | undefined = route === DATA_ROUTES.snapshot ? 'snapshot' : route === DATA_ROUTES.period ? 'period' : undefined;
         const plan = kind && planScatter(info, kind, backends.ring, backends.version);
         if (plan) return await scatter(res, plan, upstreamPath);
       }

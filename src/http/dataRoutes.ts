@@ -2,14 +2,13 @@
 // query means is QueryEngine's business; this file only moves bytes in and out.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { collectBody, DEFAULT_BODY_LIMIT, readBody } from './body';
-import { sendError, sendJson, sendOk, sendText } from './envelope';
+import { sendError, sendJson, sendOk, sendText } from './send';
 import type { Router } from './router';
 import type { QueryEngine } from '../query/QueryEngine';
 import { isKmtError, KmtError } from '../shared/errors';
 import type { Logger } from '../shared/logger';
+import { DATA_ROUTES, HEALTH, METRICS } from '../shared/routes';
 import type { Registry } from 'prom-client';
-
-export const API = '/kamaitachi/api/data/v1';
 
 export interface NodeIdentity {
   /** Known once the port is bound (a node started on port 0 is named after its port). */
@@ -33,12 +32,12 @@ export function mountDataRoutes(router: Router, engine: QueryEngine, id: NodeIde
       }
       sendJson(res, 200, out);
     });
-  router.post(`${API}/snapshot`, answer((raw) => engine.snapshot(raw)));
-  router.post(`${API}/period`, answer((raw) => engine.period(raw)));
+  router.post(DATA_ROUTES.snapshot, answer((raw) => engine.snapshot(raw)));
+  router.post(DATA_ROUTES.period, answer((raw) => engine.period(raw)));
 
-  router.get(`${API}/stats`, (_req, res) => sendOk(res, nodeStats(engine, id)));
+  router.get(DATA_ROUTES.stats, (_req, res) => sendOk(res, nodeStats(engine, id)));
 
-  router.post(`${API}/cache/reset`, async (req, res) => {
+  router.post(DATA_ROUTES.cacheReset, async (req, res) => {
     const raw = await readBody(req, 4096);
     const clear = new URL(req.url ?? '/', 'http://x').searchParams.get('clear') === 'true' || /"clear"\s*:\s*true/.test(raw.toString('utf8'));
     const cleared = clear ? engine.cache.entries : 0;
@@ -47,7 +46,7 @@ export function mountDataRoutes(router: Router, engine: QueryEngine, id: NodeIde
     sendOk(res, { reset: true, cleared });
   });
 
-  router.get(`${API}/subjects`, (req, res) => {
+  router.get(DATA_ROUTES.subjects, (req, res) => {
     const params = new URL(req.url ?? '/', 'http://x').searchParams;
     const offset = intParam(params, 'offset', 0, 0, Number.MAX_SAFE_INTEGER);
     const limit = intParam(params, 'limit', 1000, 1, 10_000);
@@ -57,11 +56,11 @@ export function mountDataRoutes(router: Router, engine: QueryEngine, id: NodeIde
     sendOk(res, { total: all.length, offset, limit, topic: topic ?? null, subjects: all.slice(offset, offset + limit) });
   });
 
-  router.get('/health', (_req, res) =>
+  router.get(HEALTH, (_req, res) =>
     sendJson(res, 200, JSON.stringify({ status: 'ok', role: id.role, node: id.node(), subjects: engine.store.directory.size })),
   );
 
-  router.get('/metrics', async (_req, res) => sendText(res, 200, metrics.contentType, await metrics.metrics()));
+  router.get(METRICS, async (_req, res) => sendText(res, 200, metrics.contentType, await metrics.metrics()));
 }
 
 export function nodeStats(engine: QueryEngine, id: NodeIdentity) {

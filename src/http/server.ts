@@ -3,7 +3,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { Server as NetServer, type AddressInfo } from 'node:net';
 import type { Router } from './router';
-import { sendError } from './envelope';
+import { sendError } from './send';
 import { KmtError } from '../shared/errors';
 import type { Logger } from '../shared/logger';
 

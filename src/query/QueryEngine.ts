@@ -9,7 +9,7 @@
 import { ByteLru, type Sized } from '../cache/ByteLru';
 import { CacheStats } from '../cache/CacheStats';
 import type { CacheImage } from '../cache/SnapshotFile';
-import { okEnvelope } from '../http/envelope';
+import { okEnvelope } from '../shared/envelope';
 import type { FinanceStore } from '../store/FinanceStore';
 import { rowAsOf, type TopicView } from '../store/frame';
 import { buildTopicView } from '../store/buildTopicView';

@@ -6,6 +6,7 @@ import { startLocalCluster, stopChildren, StartupError, type LocalCluster } from
 import { describeExit, type ChildRole } from '../cluster/child';
 import { callJson } from '../cluster/jsonClient';
 import type { ClusterUpOptions } from '../cluster/upOptions';
+import { DATA_ROUTES, GATEWAY_DATA_PREFIX } from '../shared/routes';
 import { failStart } from './lifecycle';
 
 const say = (line: string): void => void process.stdout.write(`${line}\n`);
@@ -81,11 +82,11 @@ async function printSummary(cluster: LocalCluster, o: ClusterUpOptions): Promise
   say('');
   say('Try:');
   say(
-    `  curl -s -XPOST ${gw}/data/kamaitachi/api/data/v1/snapshot -H 'content-type: application/json' ` +
+    `  curl -s -XPOST ${gw}${GATEWAY_DATA_PREFIX}${DATA_ROUTES.snapshot} -H 'content-type: application/json' ` +
       `-d '{"ids":"operating_income,parent_holder_net_profit","subjects":"${subjects.join(',')}","field":"report_date","limit":20}'`,
   );
-  say(`  curl -s ${gw}/kamaitachi/api/data/v1/stats`);
-  say(`  node ${bundle} bench --scenario 1 --requests 20000 --concurrent 50 --repeat 10 --target ${gw}/data`);
+  say(`  curl -s ${gw}${DATA_ROUTES.stats}`);
+  say(`  node ${bundle} bench --scenario 1 --requests 20000 --concurrent 50 --repeat 10 --target ${gw}${GATEWAY_DATA_PREFIX}`);
   say('');
   say('Ctrl-C stops everything.');
   say(`READY ${JSON.stringify({ gateway: gw, master: cluster.master.url, slaves: cluster.slaves.map((s) => s.url) })}`);
@@ -96,7 +97,7 @@ async function sampleSubjects(slave: string | undefined): Promise<string[]> {
   const fallback = ['33:000001', '33:000002'];
   if (!slave) return fallback;
   try {
-    const a = await callJson(`${slave}/kamaitachi/api/data/v1/subjects?offset=0&limit=2`, { timeoutMs: 1000 });
+    const a = await callJson(`${slave}${DATA_ROUTES.subjects}?offset=0&limit=2`, { timeoutMs: 1000 });
     const data = a.envelope?.data as unknown;
     const list = Array.isArray(data) ? data : Array.isArray((data as { subjects?: unknown })?.subjects) ? (data as { subjects: unknown[] }).subjects : [];
     const keys = list.map((s) => (typeof s === 'string' ? s : (s as { subject?: unknown })?.subject)).filter((s): s is string => typeof s === 'string');

@@ -1,14 +1,14 @@
 // Process-level behaviour shared by every long-running role: a failed start is one line on
 // stderr and exit code 2; SIGINT/SIGTERM close the role and exit 0, or 1 if closing overruns.
-import { isKmtError } from '../shared/errors';
+import { exitCodeOf, isKmtError } from '../shared/errors';
 import type { Logger } from '../shared/logger';
 
-/** Prints `kamaitachi <role>: <message>` and exits 2 for config/data errors, 1 otherwise. */
+/** Prints `kamaitachi <role>: <message>` and exits with exitCodeOf(err): 2 for config/data errors, 1 otherwise. */
 export function failStart(role: string, err: unknown): never {
   const message = err instanceof Error ? err.message : String(err);
   process.stderr.write(`kamaitachi ${role}: ${message}\n`);
   if (!isKmtError(err) && err instanceof Error && err.stack) process.stderr.write(err.stack + '\n');
-  process.exit(isKmtError(err) && err.status < 100 ? err.status : isKmtError(err) ? 2 : 1);
+  process.exit(exitCodeOf(err));
 }
 
 /** Closes `close` on the first SIGINT/SIGTERM; a second signal or `graceMs` forces exit. */

@@ -1,40 +1,54 @@
-// Every error a client or operator can see: a stable code, the HTTP status it maps to, and a
-// message that says what to do. `toEnvelope` is the one place an error becomes a response body.
+// Every error a client or operator can see, in one table: a stable code and what it does.
+// A request error answers with an HTTP status (shared/envelope.ts turns it into the body); a
+// startup error (bad flags or config, unreadable data, a bench target down) ends the process
+// with an exit code (exitCodeOf). Anything that is not a KmtError is a bug: 500, or exit 1.
 
-export const ERROR_STATUS = {
-  KMT_BAD_JSON: 400,
-  KMT_BAD_BODY: 400,
-  KMT_MISSING_FIELD: 400,
-  KMT_BAD_FIELD: 400,
-  KMT_BAD_ID: 400,
-  KMT_BAD_TYPE: 400,
-  KMT_BAD_RANGE: 400,
-  KMT_NOT_FOUND: 404,
-  KMT_UNKNOWN_MEMBER: 404,
-  KMT_METHOD_NOT_ALLOWED: 405,
-  KMT_BODY_TOO_LARGE: 413,
-  KMT_RATE_LIMITED: 429,
-  KMT_INTERNAL: 500,
-  KMT_BAD_GATEWAY: 502,
-  KMT_UNAVAILABLE: 503,
-  KMT_GATEWAY_TIMEOUT: 504,
-  KMT_CONFIG: 2,
-  KMT_DB: 2,
-  KMT_TARGET_DOWN: 2,
-} as const;
+export const ERRORS = {
+  KMT_BAD_JSON: { http: 400 },
+  KMT_BAD_BODY: { http: 400 },
+  KMT_MISSING_FIELD: { http: 400 },
+  KMT_BAD_FIELD: { http: 400 },
+  KMT_BAD_ID: { http: 400 },
+  KMT_BAD_TYPE: { http: 400 },
+  KMT_BAD_RANGE: { http: 400 },
+  KMT_NOT_FOUND: { http: 404 },
+  KMT_UNKNOWN_MEMBER: { http: 404 },
+  KMT_METHOD_NOT_ALLOWED: { http: 405 },
+  KMT_BODY_TOO_LARGE: { http: 413 },
+  KMT_RATE_LIMITED: { http: 429 },
+  KMT_INTERNAL: { http: 500 },
+  KMT_BAD_GATEWAY: { http: 502 },
+  KMT_UNAVAILABLE: { http: 503 },
+  KMT_GATEWAY_TIMEOUT: { http: 504 },
+  KMT_CONFIG: { exit: 2 },
+  KMT_DB: { exit: 2 },
+  KMT_TARGET_DOWN: { exit: 2 },
+} as const satisfies Record<string, { readonly http: number } | { readonly exit: number }>;
 
-export type ErrorCode = keyof typeof ERROR_STATUS;
+export type ErrorCode = keyof typeof ERRORS;
+
+/** The exit code of a process ended by anything but a startup error: a bug (or a request error out of place). */
+const EXIT_UNEXPECTED = 1;
 
 export class KmtError extends Error {
   readonly code: ErrorCode;
-  /** HTTP status for request errors; the process exit code for KMT_CONFIG / KMT_DB. */
+  /** HTTP status of a request error; 500 for a startup error (none should ever reach a client). */
   readonly status: number;
+  /** Exit code of a startup error; 1 for a request error. */
+  readonly exitCode: number;
 
   constructor(code: ErrorCode, message: string, options?: { cause?: unknown }) {
     super(message, options);
     this.name = 'KmtError';
     this.code = code;
-    this.status = ERROR_STATUS[code];
+    const row: { readonly http?: number; readonly exit?: number } = ERRORS[code];
+    this.status = row.http ?? 500;
+    this.exitCode = row.exit ?? EXIT_UNEXPECTED;
+  }
+
+  /** True for request errors: their message is meant for the client. */
+  get isRequestError(): boolean {
+    return 'http' in ERRORS[this.code];
   }
 }
 
@@ -42,11 +56,7 @@ export function isKmtError(err: unknown): err is KmtError {
   return err instanceof KmtError;
 }
 
-/** The SPEC envelope for an error; anything that is not a KmtError is an internal error. */
-export function toEnvelope(err: unknown): { status: number; body: string } {
-  const e = isKmtError(err) && err.status >= 400 ? err : new KmtError('KMT_INTERNAL', 'internal error');
-  return {
-    status: e.status,
-    body: JSON.stringify({ status_code: e.status, status_msg: e.message, error_code: e.code }),
-  };
+/** The one rule for how a process ends on an error: a startup error's code from the table, else 1. */
+export function exitCodeOf(err: unknown): number {
+  return isKmtError(err) ? err.exitCode : EXIT_UNEXPECTED;
 }

@@ -4,6 +4,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { Writable } from 'node:stream';
 import type { BenchIo } from '../../src/roles/bench';
+import { DATA_ROUTES, HEALTH } from '../../src/shared/routes';
 
 export interface FakeNodeOptions {
   /** HTTP status for the n-th data request (1-based); undefined = 200. */
@@ -46,12 +47,12 @@ export async function startFakeNode(o: FakeNodeOptions = {}): Promise<FakeNode> 
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
       const path = (req.url ?? '/').split('?')[0];
-      if (path === '/health') return json(res, 200, undefined);
-      if (path.endsWith('/subjects')) {
+      if (path === HEALTH) return json(res, 200, undefined);
+      if (path.endsWith(DATA_ROUTES.subjects)) {
         const subjects = o.subjects ?? FAKE_SUBJECTS;
         return json(res, 200, { total: subjects.length, offset: 0, limit: 1000, subjects });
       }
-      if (path.endsWith('/stats')) {
+      if (path.endsWith(DATA_ROUTES.stats)) {
         const rate = hits + misses === 0 ? 0 : (hits / (hits + misses)) * 100;
         return json(res, 200, { indicators: o.indicators ?? ['operating_income', 'parent_holder_net_profit', 'net_profit', 'total_profit'], cache: { hits, misses, hit_rate: rate } });
       }

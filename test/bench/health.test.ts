@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { resolveBenchOptions } from '../../src/bench/options';
 import { runBench } from '../../src/roles/bench';
-import { isKmtError } from '../../src/shared/errors';
+import { exitCodeOf, isKmtError } from '../../src/shared/errors';
 import { deadPort, quietIo, startFakeNode, type FakeNode } from './_helpers';
 
 const nodes: FakeNode[] = [];
@@ -20,7 +20,7 @@ describe('the health check before a run', () => {
       (err: unknown) => {
         assert.ok(isKmtError(err));
         assert.equal(err.code, 'KMT_TARGET_DOWN');
-        assert.equal(err.status, 2);
+        assert.equal(exitCodeOf(err), 2);
         assert.equal(err.message, `target ${dead} is down: GET ${dead}/health failed (ECONNREFUSED); start it or fix --target`);
         return true;
       },

@@ -6,6 +6,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { join } from 'node:path';
+import { CLUSTER_ROUTES, DATA_ROUTES } from '../../src/shared/routes';
 import { BUNDLE, SNAPSHOT, http, makeTestDb, pidAlive, post, realNodesUnavailable, startNodeProcess, waitFor } from '../gateway/_helpers';
 
 interface Up {
@@ -45,7 +46,7 @@ async function registryUnavailable(): Promise<string | undefined> {
   const { dir, db } = await makeTestDb(5);
   const master = await startNodeProcess('master', ['--db', db]);
   try {
-    const res = await http('GET', `${master.url}/kamaitachi/api/cluster/v1/members`);
+    const res = await http('GET', `${master.url}${CLUSTER_ROUTES.members}`);
     return res.status === 200 ? undefined : 'the master in the bundle does not serve the registry yet';
   } finally {
     master.kill('SIGKILL');
@@ -86,7 +87,7 @@ describe('cluster up', { skip }, () => {
 
     const health = await http('GET', `${ready.gateway}/health`);
     assert.deepEqual([...health.json.nodes].sort(), [...ready.slaves].sort());
-    const subjects = (await http('GET', `${ready.slaves[0]}/kamaitachi/api/data/v1/subjects?offset=0&limit=4`)).json.data.subjects as string[];
+    const subjects = (await http('GET', `${ready.slaves[0]}${DATA_ROUTES.subjects}?offset=0&limit=4`)).json.data.subjects as string[];
     const answer = await post(`${ready.gateway}/data${SNAPSHOT}`, { ids: 'net_profit', subjects: subjects.join(','), limit: 4 });
     assert.equal(answer.status, 200);
     assert.equal(answer.json.data.length, 4);

@@ -3,7 +3,8 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { Registry } from '../../src/cluster/registry';
-import { CLUSTER_API, mountRegistryRoutes } from '../../src/cluster/registryRoutes';
+import { mountRegistryRoutes } from '../../src/cluster/registryRoutes';
+import { CLUSTER_API } from '../../src/shared/routes';
 import { Router } from '../../src/http/router';
 import { startHttpServer, type RunningServer } from '../../src/http/server';
 import { silentLogger } from '../../src/shared/logger';

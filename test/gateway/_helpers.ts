@@ -13,10 +13,11 @@ import { createGateway, type GatewayParts } from '../../src/gateway/gateway';
 import type { HashFn } from '../../src/gateway/ring';
 import { startHttpServer, type RunningServer } from '../../src/http/server';
 import { silentLogger } from '../../src/shared/logger';
+import { DATA_ROUTES, HEALTH } from '../../src/shared/routes';
 
-export const SNAPSHOT = '/kamaitachi/api/data/v1/snapshot';
-export const PERIOD = '/kamaitachi/api/data/v1/period';
-export const STATS = '/kamaitachi/api/data/v1/stats';
+export const SNAPSHOT = DATA_ROUTES.snapshot;
+export const PERIOD = DATA_ROUTES.period;
+export const STATS = DATA_ROUTES.stats;
 
 /** What a fake slave does with the next requests. */
 export type FakeMode = 'ok' | 'fail503' | 'fail500' | 'garbage' | 'truncated' | 'hang' | 'reset';
@@ -96,8 +97,8 @@ export async function startFakeSlave(name: string, data: FakeRow[] = fakeDataset
           return req.socket.destroy();
       }
       const path = (req.url ?? '').split('?')[0].replace(/(.)\/$/, '$1');
-      if (path === '/health') return send(res, 200, { status: 'ok', name });
-      if (path === '/kamaitachi/api/data/v1/cache/reset') {
+      if (path === HEALTH) return send(res, 200, { status: 'ok', name });
+      if (path === DATA_ROUTES.cacheReset) {
         fake.stats = { ...fake.stats, hits: 0, misses: 0 };
         return send(res, 200, ok({ reset: true }));
       }

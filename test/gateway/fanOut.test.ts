@@ -1,6 +1,7 @@
 // Stats gathered from every slave and the cache reset sent to every slave.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { DATA_ROUTES } from '../../src/shared/routes';
 import { STATS, ManualMembership, http, members, startFakeSlave, startTestGateway, type FakeSlave, type TestGateway } from './_helpers';
 
 describe('gateway fan-out', () => {
@@ -47,12 +48,12 @@ describe('gateway fan-out', () => {
   });
 
   it('sends the cache reset to every slave with the body as given', async () => {
-    const res = await http('POST', `${gw.url}/kamaitachi/api/data/v1/cache/reset`, '{"clear":true}');
+    const res = await http('POST', `${gw.url}${DATA_ROUTES.cacheReset}`, '{"clear":true}');
     assert.equal(res.status, 200);
     assert.equal(res.json.data.count, 2);
     for (const s of [a, b]) {
       const last = s.seen.at(-1);
-      assert.equal(last?.url, '/kamaitachi/api/data/v1/cache/reset');
+      assert.equal(last?.url, DATA_ROUTES.cacheReset);
       assert.equal(last?.body, '{"clear":true}');
     }
   });

@@ -4,6 +4,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { rmSync } from 'node:fs';
 import { StaticMembership } from '../../src/cluster/staticMembership';
+import { DATA_ROUTES } from '../../src/shared/routes';
 import { PERIOD, SNAPSHOT, STATS, http, makeTestDb, post, realNodesUnavailable, startNodeProcess, startTestGateway, waitFor, type NodeProcess, type TestGateway } from './_helpers';
 
 const skip = realNodesUnavailable();
@@ -22,7 +23,7 @@ describe('gateway with real slaves', { skip }, () => {
     const list = nodes.map((n) => n.url);
     scatter = await startTestGateway(new StaticMembership(list), () => ({ routing: 'scatter' }));
     owner = await startTestGateway(new StaticMembership(list), () => ({ routing: 'owner' }));
-    const answer = await http('GET', `${nodes[0].url}/kamaitachi/api/data/v1/subjects?offset=0&limit=1000`);
+    const answer = await http('GET', `${nodes[0].url}${DATA_ROUTES.subjects}?offset=0&limit=1000`);
     subjects = answer.json.data.subjects;
     assert.ok(subjects.length >= 100);
   });

@@ -4,7 +4,7 @@ import { connect } from 'node:net';
 import { Router } from '../../src/http/router';
 import { startHttpServer } from '../../src/http/server';
 import { readBody } from '../../src/http/body';
-import { sendOk } from '../../src/http/envelope';
+import { sendOk } from '../../src/http/send';
 import { silentLogger } from '../../src/shared/logger';
 import { httpRequest } from '../helpers';
 

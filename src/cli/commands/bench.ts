@@ -3,7 +3,7 @@ import { Command } from 'commander';
 import { BENCH_DEFAULTS, resolveBenchOptions, type BenchFlags } from '../../bench/options';
 import { RANDOM_POOL_MAX } from '../../bench/requestPlan';
 import { SCENARIOS } from '../../bench/scenarios';
-import { isKmtError } from '../../shared/errors';
+import { exitCodeOf, isKmtError } from '../../shared/errors';
 import { runBench } from '../../roles/bench';
 
 const D = BENCH_DEFAULTS;
@@ -53,7 +53,7 @@ export function benchCommand(): Command {
         if (!isKmtError(err)) throw err;
         // Setup problems are one clear line, not a stack trace.
         process.stderr.write(`kamaitachi bench: ${err.message}\n`);
-        process.exitCode = err.status < 100 ? err.status : 1;
+        process.exitCode = exitCodeOf(err);
       }
     });
 }

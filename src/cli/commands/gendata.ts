@@ -1,7 +1,7 @@
 // `kamaitachi gen-data`: flags -> GenOptions -> generateDatabase, with a progress line on a TTY.
 import { Command, Option } from 'commander';
 import { GEN_DEFAULTS, GEN_LIMITS, generateDatabase, type GenOptions } from '../../gendata/generate';
-import { isKmtError, KmtError } from '../../shared/errors';
+import { exitCodeOf, isKmtError, KmtError } from '../../shared/errors';
 
 /** Flags as commander hands them over: typed strings, or the numeric defaults untouched. */
 interface GenFlags {
@@ -48,7 +48,7 @@ export function genDataCommand(): Command {
       } catch (err) {
         if (!isKmtError(err)) throw err;
         process.stderr.write(`kamaitachi gen-data: ${err.message}\n`);
-        process.exitCode = 2;
+        process.exitCode = exitCodeOf(err);
       }
     });
 }

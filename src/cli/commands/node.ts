@@ -2,6 +2,7 @@
 import { Command } from 'commander';
 import { NODE_DEFAULTS, resolveNodeConfig, type NodeFlags, type NodeRole } from '../../config/node';
 import { runNode } from '../../roles/runNode';
+import { DATA_ROUTES } from '../../shared/routes';
 
 export function nodeCommands(): Command[] {
   return [nodeCommand('master'), nodeCommand('slave')];
@@ -28,7 +29,7 @@ function nodeCommand(role: NodeRole): Command {
   if (role === 'slave') cmd.option('--master <addr>', 'master to register with, host:port (default: none = standalone)');
   cmd.addHelpText(
     'after',
-    `\nExample:\n  kamaitachi ${role} --db ./data/finance.db --port ${port}\n  curl -s -XPOST http://127.0.0.1:${port}/kamaitachi/api/data/v1/snapshot -d '{"ids":"operating_income","subjects":"33:000001"}'`,
+    `\nExample:\n  kamaitachi ${role} --db ./data/finance.db --port ${port}\n  curl -s -XPOST http://127.0.0.1:${port}${DATA_ROUTES.snapshot} -d '{"ids":"operating_income","subjects":"33:000001"}'`,
   );
   return cmd.action((flags: NodeFlags) => runNode(role, () => resolveNodeConfig(role, flags)));
 }

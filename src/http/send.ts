@@ -1,13 +1,9 @@
-// The SPEC response envelope and the few ways a handler writes an answer.
+// The few ways a handler writes an answer on a ServerResponse; the envelope itself is built by
+// shared/envelope.ts.
 import type { ServerResponse } from 'node:http';
-import { toEnvelope } from '../shared/errors';
+import { errorEnvelope, okEnvelope } from '../shared/envelope';
 
 const JSON_TYPE = 'application/json; charset=utf-8';
-
-/** `{"status_code":0,"status_msg":"success","data":...}` with `data` already serialized. */
-export function okEnvelope(dataJson: string): string {
-  return '{"status_code":0,"status_msg":"success","data":' + dataJson + '}';
-}
 
 export function sendJson(res: ServerResponse, status: number, body: string | Buffer): void {
   // The flat array form skips building and validating a header object.
@@ -20,7 +16,7 @@ export function sendOk(res: ServerResponse, data: unknown): void {
 }
 
 export function sendError(res: ServerResponse, err: unknown): void {
-  const { status, body } = toEnvelope(err);
+  const { status, body } = errorEnvelope(err);
   if (res.headersSent) {
     res.destroy();
     return;

@@ -1,0 +1,39 @@
+// Every HTTP path kamaitachi serves or calls, declared once: the data-node API, the master's
+// membership registry API, the gateway's own endpoints and the prefix it proxies under.
+
+/** The data-node API, version 1. The gateway serves it too, under GATEWAY_DATA_PREFIX. */
+export const DATA_API = '/kamaitachi/api/data/v1';
+
+export const DATA_ROUTES = {
+  snapshot: `${DATA_API}/snapshot`,
+  period: `${DATA_API}/period`,
+  stats: `${DATA_API}/stats`,
+  cacheReset: `${DATA_API}/cache/reset`,
+  subjects: `${DATA_API}/subjects`,
+} as const;
+
+/** The two query endpoints a client (and the load generator) sends bodies to. */
+export type QueryEndpoint = 'snapshot' | 'period';
+
+/** The master's membership registry API, version 1. */
+export const CLUSTER_API = '/kamaitachi/api/cluster/v1';
+
+export const CLUSTER_ROUTES = {
+  register: `${CLUSTER_API}/register`,
+  heartbeat: `${CLUSTER_API}/heartbeat`,
+  deregister: `${CLUSTER_API}/deregister`,
+  members: `${CLUSTER_API}/members`,
+} as const;
+
+/** The gateway forwards `/data/<path>` to a node as `<path>`. */
+export const GATEWAY_DATA_PREFIX = '/data';
+
+/** Served by every role: liveness and Prometheus metrics. */
+export const HEALTH = '/health';
+export const METRICS = '/metrics';
+
+/** The gateway's monitor endpoints. */
+export const MONITOR_ROUTES = {
+  status: '/monitor/status',
+  circuitBreaker: '/monitor/circuitbreaker',
+} as const;

@@ -5,6 +5,7 @@ import type { Logger } from '../shared/logger';
 import { Backoff } from './backoff';
 import { callJson, describeError } from './jsonClient';
 import { CLUSTER_ROUTES } from '../shared/routes';
+import type { MemberRef, RegisterRequest } from './registryProtocol';
 
 export interface MembershipOptions {
   /** The master's base URL, `http://host:port`. */
@@ -46,7 +47,7 @@ export function startMembership(opts: MembershipOptions): MembershipHandle {
     timer.unref();
   };
 
-  const call = async (op: 'register' | 'heartbeat', body: unknown): Promise<number> => {
+  const call = async (op: 'register' | 'heartbeat', body: RegisterRequest | MemberRef): Promise<number> => {
     inFlight = new AbortController();
     try {
       const answer = await callJson(`${master}${CLUSTER_ROUTES[op]}`, { body, timeoutMs: Math.min(2000, intervalMs), signal: inFlight.signal });
@@ -102,7 +103,7 @@ export function startMembership(opts: MembershipOptions): MembershipHandle {
       if (!maybeRegistered) return;
       registered = false;
       try {
-        await callJson(`${master}${CLUSTER_ROUTES.deregister}`, { body: { id }, timeoutMs: 1000 });
+        await callJson(`${master}${CLUSTER_ROUTES.deregister}`, { body: { id } satisfies MemberRef, timeoutMs: 1000 });
         log.info({ event: 'deregistered' }, 'deregistered from the master');
       } catch (err) {
         log.warn({ event: 'deregister_failed', err: describeError(err) }, 'could not deregister; the lease will expire');

@@ -8,7 +8,7 @@ import { callJson, describeError } from './jsonClient';
 import type { Member, MembersListener, MembershipSource, MembershipStatus } from './membership';
 import { sameMembers, sortMembers } from './membership';
 import { CLUSTER_ROUTES } from '../shared/routes';
-import type { MembersWire } from './registryRoutes';
+import type { MembersWire } from './registryProtocol';
 
 export interface MasterMembershipOptions {
   /** The master's base URL. */

@@ -1,31 +1,26 @@
-// The master's HTTP API over the membership registry, under /kamaitachi/api/cluster/v1:
-//   POST register   {"id","addr","ttl"?}  -> the member and the new version
-//   POST heartbeat  {"id"}                -> 404 KMT_UNKNOWN_MEMBER when the lease is gone (re-register)
-//   POST deregister {"id"}
-//   GET  members?after=<version>&wait=<ms> -> answers at once when the version differs from
-//        `after`, otherwise holds the request up to `wait` ms (max 60 s) until a join or leave.
+// The master's side of the registry API (registryProtocol.ts): checks each request and answers
+// from the MemberRegistry; a GET members with `after` is held until a join or leave or `wait`.
 import type { IncomingMessage } from 'node:http';
 import type { Router } from '../http/router';
 import { readBody } from '../http/body';
 import { sendOk } from '../http/send';
 import { KmtError } from '../shared/errors';
 import { CLUSTER_ROUTES } from '../shared/routes';
-import type { Registry, RegistryView } from './registry';
+import type { MemberRegistry, RegistryView } from './MemberRegistry';
+import { MAX_ID_LENGTH, MAX_WAIT_MS, TTL_RANGE, type DeregisterAnswer, type HeartbeatAnswer, type MembersWire, type RegisterAnswer } from './registryProtocol';
 
-export const MAX_WAIT_MS = 60_000;
-const MAX_ID_LENGTH = 200;
-
-export function mountRegistryRoutes(router: Router, registry: Registry): void {
+export function mountRegistryRoutes(router: Router, registry: MemberRegistry): void {
   router.post(CLUSTER_ROUTES.register, async (req, res) => {
     const body = await readJsonObject(req);
     const id = requireId(body);
     const addr = requireAddr(body);
     const ttl = body.ttl === undefined ? registry.defaultTtlSec : body.ttl;
-    if (typeof ttl !== 'number' || !Number.isInteger(ttl) || ttl < 1 || ttl > 3600) {
-      throw new KmtError('KMT_BAD_FIELD', `ttl must be an integer number of seconds between 1 and 3600, got ${JSON.stringify(ttl)}`);
+    if (typeof ttl !== 'number' || !Number.isInteger(ttl) || ttl < TTL_RANGE.min || ttl > TTL_RANGE.max) {
+      throw new KmtError('KMT_BAD_FIELD', `ttl must be an integer number of seconds between ${TTL_RANGE.min} and ${TTL_RANGE.max}, got ${JSON.stringify(ttl)}`);
     }
     const m = registry.register(id, addr, ttl);
-    sendOk(res, { id: m.id, addr: m.addr, ttl: m.ttlSec, version: registry.version });
+    const answer: RegisterAnswer = { id: m.id, addr: m.addr, ttl: m.ttlSec, version: registry.version };
+    sendOk(res, answer);
   });
 
   router.post(CLUSTER_ROUTES.heartbeat, async (req, res) => {
@@ -33,13 +28,15 @@ export function mountRegistryRoutes(router: Router, registry: Registry): void {
     if (!registry.heartbeat(id)) {
       throw new KmtError('KMT_UNKNOWN_MEMBER', `member "${id}" is not registered (its lease expired or the master restarted); register again`);
     }
-    sendOk(res, { id, version: registry.version });
+    const answer: HeartbeatAnswer = { id, version: registry.version };
+    sendOk(res, answer);
   });
 
   router.post(CLUSTER_ROUTES.deregister, async (req, res) => {
     const id = requireId(await readJsonObject(req));
     const removed = registry.deregister(id);
-    sendOk(res, { id, removed, version: registry.version });
+    const answer: DeregisterAnswer = { id, removed, version: registry.version };
+    sendOk(res, answer);
   });
 
   router.get(CLUSTER_ROUTES.members, async (req, res) => {
@@ -53,7 +50,7 @@ export function mountRegistryRoutes(router: Router, registry: Registry): void {
   });
 }
 
-function toWire(view: RegistryView): unknown {
+function toWire(view: RegistryView): MembersWire {
   return {
     epoch: view.epoch,
     version: view.version,
@@ -114,12 +111,4 @@ function optionalInt(raw: string | null, name: string, min: number, max: number)
     throw new KmtError('KMT_BAD_FIELD', `query parameter ${name} must be an integer between ${min} and ${max}, got "${raw}"`);
   }
   return n;
-}
-
-/** Used by tests and the membership client: the wire form of GET members. */
-export interface MembersWire {
-  epoch: number;
-  version: number;
-  count: number;
-  members: Array<{ id: string; addr: string; ttl: number; registered_at: number; last_seen: number }>;
 }

@@ -2,10 +2,10 @@
 // (and one machine-readable READY line), reports children that die, and stops them all on
 // SIGINT/SIGTERM so no orphan keeps a port.
 import { join, relative } from 'node:path';
-import { startLocalCluster, stopChildren, StartupError, type LocalCluster } from '../cluster/localCluster';
-import { describeExit, type ChildRole } from '../cluster/child';
+import { startLocalCluster, stopChildren, StartupError, type LocalCluster } from '../supervisor/localCluster';
+import { describeExit, type ChildRole } from '../supervisor/child';
 import { callJson } from '../cluster/jsonClient';
-import type { ClusterUpOptions } from '../cluster/upOptions';
+import type { ClusterUpOptions } from '../config/clusterUp';
 import { DATA_ROUTES, GATEWAY_DATA_PREFIX } from '../shared/routes';
 import { failStart } from './lifecycle';
 

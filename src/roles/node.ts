@@ -9,7 +9,7 @@ import { Router } from '../http/router';
 import { startHttpServer } from '../http/server';
 import { QueryEngine } from '../query/QueryEngine';
 import { FinanceStore } from '../store/FinanceStore';
-import { Registry } from '../cluster/registry';
+import { MemberRegistry } from '../cluster/MemberRegistry';
 import { mountRegistryRoutes } from '../cluster/registryRoutes';
 import { startMembership } from '../cluster/heartbeat';
 import type { Logger } from '../shared/logger';
@@ -44,7 +44,7 @@ export async function startDataNode(config: NodeConfig, logger: Logger): Promise
   const router = new Router();
   const identity = { node: () => name, role: config.role, url: () => config.serviceAddr ?? url, startedAt };
   mountDataRoutes(router, engine, identity, nodeMetrics(engine, identity), logger);
-  const registry = config.role === 'master' ? new Registry({ ttlSec: config.ttlSec }) : undefined;
+  const registry = config.role === 'master' ? new MemberRegistry({ ttlSec: config.ttlSec }) : undefined;
   if (registry) mountRegistryRoutes(router, registry);
 
   const server = await startHttpServer({ host: config.host, port: config.port, router, logger });

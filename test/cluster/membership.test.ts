@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { createServer } from 'node:net';
 import { startMembership } from '../../src/cluster/heartbeat';
 import { MasterMembership } from '../../src/cluster/masterMembership';
-import { Registry } from '../../src/cluster/registry';
+import { MemberRegistry } from '../../src/cluster/MemberRegistry';
 import { mountRegistryRoutes } from '../../src/cluster/registryRoutes';
 import { Router } from '../../src/http/router';
 import { startHttpServer, type RunningServer } from '../../src/http/server';
@@ -13,13 +13,13 @@ import { silentLogger } from '../../src/shared/logger';
 import { closeServer, waitFor } from '../gateway/_helpers';
 
 interface Master {
-  registry: Registry;
+  registry: MemberRegistry;
   server: RunningServer;
   stop(): Promise<void>;
 }
 
 async function startMaster(port = 0, ttlSec = 10): Promise<Master> {
-  const registry = new Registry({ ttlSec, sweepIntervalMs: 50 });
+  const registry = new MemberRegistry({ ttlSec, sweepIntervalMs: 50 });
   const router = new Router();
   mountRegistryRoutes(router, registry);
   const server = await startHttpServer({ host: '127.0.0.1', port, router, logger: silentLogger });
@@ -41,7 +41,7 @@ async function freePort(): Promise<number> {
   return port;
 }
 
-const ids = (r: Registry): string[] => r.view().members.map((m) => m.id);
+const ids = (r: MemberRegistry): string[] => r.view().members.map((m) => m.id);
 
 describe('slave heartbeats', () => {
   const cleanups: Array<() => Promise<void>> = [];

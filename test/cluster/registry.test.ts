@@ -2,7 +2,7 @@
 // HTTP API including the long-poll.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { Registry } from '../../src/cluster/registry';
+import { MemberRegistry } from '../../src/cluster/MemberRegistry';
 import { mountRegistryRoutes } from '../../src/cluster/registryRoutes';
 import { CLUSTER_API } from '../../src/shared/routes';
 import { Router } from '../../src/http/router';
@@ -13,7 +13,7 @@ import { closeServer, http, post } from '../gateway/_helpers';
 describe('membership registry', () => {
   it('lists a slave after it registers and bumps the version on join and leave only', () => {
     let now = 1_000;
-    const r = new Registry({ ttlSec: 10, now: () => now, sweepIntervalMs: 0 });
+    const r = new MemberRegistry({ ttlSec: 10, now: () => now, sweepIntervalMs: 0 });
     const v0 = r.version;
     r.register('slave1', 'http://127.0.0.1:8081');
     assert.deepEqual(
@@ -34,7 +34,7 @@ describe('membership registry', () => {
 
   it('expires a slave after ttl without heartbeat and takes it back when it registers again', () => {
     let now = 50_000;
-    const r = new Registry({ ttlSec: 10, now: () => now, sweepIntervalMs: 0 });
+    const r = new MemberRegistry({ ttlSec: 10, now: () => now, sweepIntervalMs: 0 });
     r.register('slave1', 'http://127.0.0.1:8081');
     r.register('slave2', 'http://127.0.0.1:8082');
     now += 6_000;
@@ -54,7 +54,7 @@ describe('membership registry', () => {
   });
 
   it('wakes a waiting long-poll on a join and times it out otherwise', async () => {
-    const r = new Registry({ sweepIntervalMs: 0 });
+    const r = new MemberRegistry({ sweepIntervalMs: 0 });
     const timedOut = await r.waitForChange(r.version, 30);
     assert.equal(timedOut.members.length, 0);
     const waiting = r.waitForChange(r.version, 5_000);
@@ -66,10 +66,10 @@ describe('membership registry', () => {
 
 describe('registry HTTP API', () => {
   let server: RunningServer;
-  let registry: Registry;
+  let registry: MemberRegistry;
 
   before(async () => {
-    registry = new Registry({ ttlSec: 10 });
+    registry = new MemberRegistry({ ttlSec: 10 });
     const router = new Router();
     mountRegistryRoutes(router, registry);
     server = await startHttpServer({ host: '127.0.0.1', port: 0, router, logger: silentLogger });

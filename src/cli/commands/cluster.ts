@@ -1,6 +1,6 @@
 // `kamaitachi cluster up`: flags -> ClusterUpOptions -> the cluster role.
 import { Command, Option } from 'commander';
-import { CLUSTER_DEFAULTS, resolveClusterUpOptions, type ClusterUpFlags } from '../../cluster/upOptions';
+import { CLUSTER_DEFAULTS, resolveClusterUpOptions, type ClusterUpFlags } from '../../config/clusterUp';
 import { runClusterUp } from '../../roles/cluster';
 
 export function clusterCommand(): Command {

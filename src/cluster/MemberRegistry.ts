@@ -23,7 +23,7 @@ export interface RegistryView {
   readonly members: readonly RegisteredMember[];
 }
 
-export interface RegistryOptions {
+export interface MemberRegistryOptions {
   /** Lease for members that do not state their own. Default 10 s ([etcd] ttl). */
   readonly ttlSec?: number;
   /** Injected for tests. Default Date.now. */
@@ -34,7 +34,7 @@ export interface RegistryOptions {
 
 type Waiter = (view: RegistryView) => void;
 
-export class Registry {
+export class MemberRegistry {
   readonly defaultTtlSec: number;
   readonly epoch: number;
   readonly #now: () => number;
@@ -44,7 +44,7 @@ export class Registry {
   #version: number;
   #view: RegistryView | undefined;
 
-  constructor(opts: RegistryOptions = {}) {
+  constructor(opts: MemberRegistryOptions = {}) {
     this.defaultTtlSec = opts.ttlSec ?? 10;
     this.#now = opts.now ?? Date.now;
     this.epoch = this.#now();

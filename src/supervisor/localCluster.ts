@@ -5,10 +5,10 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { HEALTH } from '../shared/routes';
-import { callJson } from './jsonClient';
+import { callJson } from '../cluster/jsonClient';
 import { ChildRole, describeExit } from './child';
 import { ensureDatabase, nodeCopy } from './dataFiles';
-import type { ClusterUpOptions } from './upOptions';
+import type { ClusterUpOptions } from '../config/clusterUp';
 
 export interface LocalCluster {
   readonly master: ChildRole;

@@ -1,9 +1,10 @@
-// The options of `kamaitachi cluster up`, converted and checked once.
+// The typed options of `kamaitachi cluster up` (the local supervisor, src/supervisor/): flags
+// converted and checked once, then frozen.
 import { resolve } from 'node:path';
 import { KmtError } from '../shared/errors';
 import type { LogLevel } from '../shared/logger';
-import { parseIntSetting } from '../config/ini';
-import { ROUTING_MODES, type RoutingMode } from '../config/gateway';
+import { parseIntSetting } from './ini';
+import { ROUTING_MODES, type RoutingMode } from './gateway';
 
 export interface ClusterUpOptions {
   /** Number of slaves. Default 2. */

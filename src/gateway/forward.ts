@@ -1,15 +1,15 @@
-// Stages 3-4 for one request: walk the slaves in ring order (or round robin), skip those whose
+// Stages 3-4 for one request: walk the nodes in ring order (or round robin), skip those whose
 // breaker is open, call the first that can take it, and fail over to the next on refusal,
 // reset, timeout or garbage. Only when none can serve does the caller get a 5xx envelope that
 // names each slave and what went wrong.
 import { KmtError } from '../shared/errors';
-import type { Backend, Backends } from './backends';
+import type { NodeState, Nodes } from './nodes';
 import type { GatewayCounters } from './counters';
 import { UpstreamError, type FailureCause, type UpstreamAnswer, type UpstreamPool } from './upstream';
 
 export interface Forwarded {
   readonly answer: UpstreamAnswer;
-  readonly backend: Backend;
+  readonly node: NodeState;
 }
 
 const CAUSE_TEXT: Record<FailureCause, string> = {
@@ -22,16 +22,14 @@ const CAUSE_TEXT: Record<FailureCause, string> = {
 };
 
 export class Forwarder {
-  readonly #backends: Backends;
+  readonly #nodes: Nodes;
   readonly #pool: UpstreamPool;
   readonly #counters: GatewayCounters;
-  readonly #now: () => number;
 
-  constructor(backends: Backends, pool: UpstreamPool, counters: GatewayCounters, now: () => number = Date.now) {
-    this.#backends = backends;
+  constructor(nodes: Nodes, pool: UpstreamPool, counters: GatewayCounters) {
+    this.#nodes = nodes;
     this.#pool = pool;
     this.#counters = counters;
-    this.#now = now;
   }
 
   /**
@@ -40,14 +38,15 @@ export class Forwarder {
    */
   async send(key: string | undefined, method: string, path: string, body: Buffer | undefined, contentType: string | undefined): Promise<Forwarded> {
     const counters = this.#counters;
-    const ids = key === undefined ? undefined : this.#backends.forKey(key);
-    const all = this.#backends.all();
+    const nodes = this.#nodes;
+    const ids = key === undefined ? undefined : nodes.forKey(key);
+    const all = nodes.all();
     const n = ids ? ids.length : all.length;
-    const start = ids ? 0 : this.#backends.nextSpreadStart();
-    let failures: Array<{ backend: Backend; err: UpstreamError }> | undefined;
-    let open: Backend[] | undefined;
+    const start = ids ? 0 : nodes.nextSpreadStart();
+    let failures: Array<{ node: NodeState; err: UpstreamError }> | undefined;
+    let open: NodeState[] | undefined;
     for (let i = 0; i < n; i++) {
-      const b = ids ? this.#backends.get(ids[i]) : all[(start + i) % n];
+      const b = ids ? nodes.get(ids[i]) : all[(start + i) % n];
       if (!b) continue;
       if (failures || open) counters.failovers++;
       if (!b.breaker.allow()) {
@@ -56,22 +55,16 @@ export class Forwarder {
         continue;
       }
       counters.upstream_calls++;
-      b.requests++;
+      nodes.recordCall(b);
       try {
         const answer = await this.#pool.call(b.addr, method, path, body, contentType);
-        // A 500 is about this request, not the slave's health: neither a success nor a failure.
-        if (answer.status === 500) b.breaker.release();
-        else b.breaker.onSuccess();
-        b.lastOkAt = this.#now();
-        return { answer, backend: b };
+        nodes.recordAnswer(b, answer.status);
+        return { answer, node: b };
       } catch (err) {
         if (!(err instanceof UpstreamError)) throw err;
-        b.breaker.onFailure();
         counters.upstreamError(err.kind);
-        b.errors++;
-        b.lastError = `${CAUSE_TEXT[err.kind]}: ${err.message}`;
-        b.lastErrorAt = this.#now();
-        (failures ??= []).push({ backend: b, err });
+        nodes.recordFailure(b, `${CAUSE_TEXT[err.kind]}: ${err.message}`);
+        (failures ??= []).push({ node: b, err });
       }
     }
     counters.no_backend++;
@@ -79,10 +72,10 @@ export class Forwarder {
   }
 }
 
-function noSlaveCouldServe(failures: Array<{ backend: Backend; err: UpstreamError }> | undefined, open: Backend[] | undefined, known: number): KmtError {
+function noSlaveCouldServe(failures: Array<{ node: NodeState; err: UpstreamError }> | undefined, open: NodeState[] | undefined, known: number): KmtError {
   if (known === 0) return new KmtError('KMT_UNAVAILABLE', 'no slave is available: the gateway knows no live slaves (check the master and the slaves)');
   const parts: string[] = [];
-  for (const f of failures ?? []) parts.push(`slave ${f.backend.id} (${f.backend.addr}) ${CAUSE_TEXT[f.err.kind]}: ${f.err.message}`);
+  for (const f of failures ?? []) parts.push(`slave ${f.node.id} (${f.node.addr}) ${CAUSE_TEXT[f.err.kind]}: ${f.err.message}`);
   if (open) parts.push(`circuit breaker open for ${open.map((b) => `${b.id} (${b.addr})`).join(', ')}`);
   const msg = `no slave could serve the request: ${parts.join('; ')}`;
   // The status follows the first slave tried (the owner): its failure is the one that mattered.

@@ -6,7 +6,7 @@ import type { MembershipSource } from '../cluster/membership';
 import { Router } from '../http/router';
 import type { Logger } from '../shared/logger';
 import { DATA_ROUTES, GATEWAY_DATA_PREFIX } from '../shared/routes';
-import { Backends } from './backends';
+import { Nodes } from './nodes';
 import { GatewayCounters } from './counters';
 import { resetHandler, statsHandler } from './fanOut';
 import { Forwarder } from './forward';
@@ -20,7 +20,7 @@ import { UpstreamPool } from './upstream';
 
 export interface GatewayParts {
   readonly router: Router;
-  readonly backends: Backends;
+  readonly nodes: Nodes;
   readonly counters: GatewayCounters;
   /** Stops following membership and closes every upstream connection. */
   close(): void;
@@ -41,21 +41,21 @@ export function createGateway(opts: GatewayOptions): GatewayParts {
   const now = opts.now ?? Date.now;
   const counters = new GatewayCounters();
   const pool = new UpstreamPool({ timeoutMs: config.upstreamTimeoutMs, maxSockets: config.maxSockets });
-  const backends = new Backends({ ring: new HashRing({ virtualNodes: config.virtualNodes, hash: opts.hash }), pool, breaker: config.breaker, logger, now });
-  backends.follow(membership);
-  const forwarder = new Forwarder(backends, pool, counters, now);
+  const nodes = new Nodes({ ring: new HashRing({ virtualNodes: config.virtualNodes, hash: opts.hash }), pool, breaker: config.breaker, logger, now });
+  nodes.follow(membership);
+  const forwarder = new Forwarder(nodes, pool, counters);
   const infos = new RequestInfoCache();
   const limiter = new RateLimiter(config.rateLimit, now);
 
   const router = new Router();
-  router.get(DATA_ROUTES.stats, statsHandler(backends, pool));
-  router.post(DATA_ROUTES.cacheReset, resetHandler(backends, pool));
-  router.add('ANY', `${GATEWAY_DATA_PREFIX}/*`, dataProxy({ limiter, backends, forwarder, counters, routing: config.routing, maxBodyBytes: config.maxBodyBytes, logger, infos }));
+  router.get(DATA_ROUTES.stats, statsHandler(nodes, pool));
+  router.post(DATA_ROUTES.cacheReset, resetHandler(nodes, pool));
+  router.add('ANY', `${GATEWAY_DATA_PREFIX}/*`, dataProxy({ limiter, nodes, forwarder, counters, routing: config.routing, maxBodyBytes: config.maxBodyBytes, logger, infos }));
   mountMonitorRoutes(router, {
-    backends,
+    nodes,
     membership,
     counters,
-    metrics: createMetrics(counters, backends),
+    metrics: createMetrics(counters, nodes),
     infos,
     routing: config.routing,
     startedAt: now(),
@@ -63,10 +63,10 @@ export function createGateway(opts: GatewayOptions): GatewayParts {
 
   return {
     router,
-    backends,
+    nodes,
     counters,
     close() {
-      backends.stop();
+      nodes.stop();
       pool.close();
     },
   };

@@ -1,7 +1,7 @@
 // The gateway's Prometheus registry (its own, not the global one): the data-path counters read
 // from GatewayCounters at scrape time, per-slave breaker state and traffic, and process metrics.
 import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
-import type { Backends } from './backends';
+import type { Nodes } from './nodes';
 import type { GatewayCounters } from './counters';
 import { FAILURE_CAUSES } from './upstream';
 
@@ -20,7 +20,7 @@ const PLAIN = [
 
 const BREAKER_VALUE = { CLOSED: 0, HALF_OPEN: 1, OPEN: 2 } as const;
 
-export function createMetrics(counters: GatewayCounters, backends: Backends): Registry {
+export function createMetrics(counters: GatewayCounters, nodes: Nodes): Registry {
   const registry = new Registry();
   for (const [name, help] of PLAIN) {
     new Counter({
@@ -60,7 +60,7 @@ export function createMetrics(counters: GatewayCounters, backends: Backends): Re
     help: 'Slaves currently on the ring',
     registers: [registry],
     collect() {
-      this.set(backends.all().length);
+      this.set(nodes.all().length);
     },
   });
   new Gauge({
@@ -70,7 +70,7 @@ export function createMetrics(counters: GatewayCounters, backends: Backends): Re
     registers: [registry],
     collect() {
       this.reset();
-      for (const b of backends.all()) this.set({ slave: b.id }, BREAKER_VALUE[b.breaker.state]);
+      for (const n of nodes.all()) this.set({ slave: n.id }, BREAKER_VALUE[n.breaker.state]);
     },
   });
   new Gauge({
@@ -80,7 +80,7 @@ export function createMetrics(counters: GatewayCounters, backends: Backends): Re
     registers: [registry],
     collect() {
       this.reset();
-      for (const b of backends.all()) this.set({ slave: b.id }, b.requests);
+      for (const n of nodes.all()) this.set({ slave: n.id }, n.requests);
     },
   });
   collectDefaultMetrics({ register: registry, prefix: 'kamaitachi_gateway_' });

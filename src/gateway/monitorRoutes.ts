@@ -4,12 +4,12 @@ import type { Router } from '../http/router';
 import { sendJson, sendOk, sendText } from '../http/send';
 import type { MembershipSource } from '../cluster/membership';
 import { HEALTH, METRICS, MONITOR_ROUTES } from '../shared/routes';
-import type { Backends } from './backends';
+import type { Nodes } from './nodes';
 import type { GatewayCounters } from './counters';
 import type { RequestInfoCache } from './requestInfo';
 
 export interface MonitorDeps {
-  readonly backends: Backends;
+  readonly nodes: Nodes;
   readonly membership: MembershipSource;
   readonly counters: GatewayCounters;
   readonly metrics: Registry;
@@ -19,18 +19,18 @@ export interface MonitorDeps {
 }
 
 export function mountMonitorRoutes(router: Router, deps: MonitorDeps): void {
-  const { backends, membership, counters, metrics } = deps;
+  const { nodes, membership, counters, metrics } = deps;
 
   // 503 with no slave, so a load balancer in front of several gateways skips a useless one.
   router.get(HEALTH, (_req, res) => {
-    const nodes = backends.all().map((b) => b.addr);
-    const status = nodes.length > 0 ? 'ok' : 'no_slaves';
-    sendJson(res, nodes.length > 0 ? 200 : 503, JSON.stringify({ status, nodes, count: nodes.length }));
+    const addrs = nodes.all().map((n) => n.addr);
+    const status = addrs.length > 0 ? 'ok' : 'no_slaves';
+    sendJson(res, addrs.length > 0 ? 200 : 503, JSON.stringify({ status, nodes: addrs, count: addrs.length }));
   });
 
   router.get(MONITOR_ROUTES.circuitBreaker, (_req, res) => {
     sendOk(res, {
-      breakers: backends.all().map((b) => ({ id: b.id, addr: b.addr, ...b.breaker.snapshot() })),
+      breakers: nodes.all().map((n) => ({ id: n.id, addr: n.addr, ...n.breaker.snapshot() })),
     });
   });
 
@@ -43,17 +43,17 @@ export function mountMonitorRoutes(router: Router, deps: MonitorDeps): void {
       membership: membership.status(),
       requests: { ...plain, upstream_errors_by_cause: { ...upstream_errors_by_cause } },
       request_info_cache: { entries: deps.infos.size, hits: deps.infos.hits, misses: deps.infos.misses },
-      nodes: backends.all().map((b) => ({
-        id: b.id,
-        addr: b.addr,
+      nodes: nodes.all().map((n) => ({
+        id: n.id,
+        addr: n.addr,
         // Healthy = its breaker lets traffic through; the breaker reflects the recent failure ratio.
-        healthy: b.breaker.state !== 'OPEN',
-        breaker: b.breaker.state,
-        requests: b.requests,
-        errors: b.errors,
-        last_error: b.lastError ?? null,
-        last_error_at: b.lastErrorAt ?? null,
-        last_ok_at: b.lastOkAt ?? null,
+        healthy: n.breaker.state !== 'OPEN',
+        breaker: n.breaker.state,
+        requests: n.requests,
+        errors: n.errors,
+        last_error: n.lastError ?? null,
+        last_error_at: n.lastErrorAt ?? null,
+        last_ok_at: n.lastOkAt ?? null,
       })),
     });
   });

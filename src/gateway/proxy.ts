@@ -10,18 +10,18 @@ import { sendError, sendJson } from '../http/send';
 import { KmtError, isKmtError } from '../shared/errors';
 import type { Logger } from '../shared/logger';
 import { DATA_ROUTES, GATEWAY_DATA_PREFIX } from '../shared/routes';
-import type { Backends } from './backends';
+import type { Nodes } from './nodes';
 import type { GatewayCounters } from './counters';
 import type { Forwarder } from './forward';
 import type { RateLimiter } from './rateLimit';
 import { RequestInfoCache } from './requestInfo';
-import { MergeError, MergeMemo } from './scatterMerge';
-import { planScatter, type ScatterKind, type ScatterPlan } from './scatterPlan';
+import { MergeError, MergeMemo } from './scatter/merge';
+import { ScatterPlanner, type ScatterKind, type ScatterPlan } from './scatter/plan';
 
 
 export interface DataProxyDeps {
   readonly limiter: RateLimiter;
-  readonly backends: Backends;
+  readonly nodes: Nodes;
   readonly forwarder: Forwarder;
   readonly counters: GatewayCounters;
   readonly routing: RoutingMode;
@@ -31,8 +31,9 @@ export interface DataProxyDeps {
 }
 
 export function dataProxy(deps: DataProxyDeps): Handler {
-  const { limiter, backends, forwarder, counters, routing, maxBodyBytes } = deps;
+  const { limiter, nodes, forwarder, counters, routing, maxBodyBytes } = deps;
   const infos = deps.infos ?? new RequestInfoCache();
+  const planner = new ScatterPlanner(nodes.ring);
   const merges = new MergeMemo();
   const warn = throttledWarn(deps.logger);
 
@@ -63,7 +64,7 @@ export function dataProxy(deps: DataProxyDeps): Handler {
       const info = body ? infos.get(body) : undefined;
       if (routing === 'scatter' && info && info.subjects.length > 1 && method === 'POST') {
         const kind: ScatterKind | undefined = route === DATA_ROUTES.snapshot ? 'snapshot' : route === DATA_ROUTES.period ? 'period' : undefined;
-        const plan = kind && planScatter(info, kind, backends.ring, backends.version);
+        const plan = kind && planner.plan(info, kind, nodes.version);
         if (plan) return await scatter(res, plan, upstreamPath);
       }
       const key = info?.key;
@@ -97,7 +98,7 @@ export function dataProxy(deps: DataProxyDeps): Handler {
       );
     } catch (err) {
       if (!(err instanceof MergeError)) throw err;
-      const names = results.map((r) => `${r.backend.id} (${r.backend.addr})`).join(', ');
+      const names = results.map((r) => `${r.node.id} (${r.node.addr})`).join(', ');
       throw new KmtError('KMT_BAD_GATEWAY', `cannot merge the answers of slaves ${names}: ${err.message}`);
     }
     counters.answered(200);

@@ -1,7 +1,6 @@
 // What the gateway needs to know about a request body: its routing key (the first subject) and,
 // for scatter-gather, the parsed request. Hot clients repeat the same bodies, so results are
 // kept in a small bounded map from body text to info and JSON.parse runs once per distinct body.
-import type { ScatterKind, ScatterPlan } from './scatterPlan';
 
 export interface RequestInfo {
   /** First subject of `subjects`; undefined when there is none (topic queries, bad JSON). */
@@ -12,10 +11,6 @@ export interface RequestInfo {
   readonly subjectsAsString: boolean;
   /** The parsed body when it was a JSON object. */
   readonly json: Readonly<Record<string, unknown>> | undefined;
-  /** Scatter plan cached by scatterPlan.ts, valid for one membership version and route kind. */
-  plan?: ScatterPlan | null;
-  planVersion?: number;
-  planKind?: ScatterKind;
 }
 
 const NONE: RequestInfo = Object.freeze({ key: undefined, subjects: [], subjectsAsString: false, json: undefined });

@@ -27,7 +27,7 @@ export async function startGateway(config: GatewayConfig, logger: Logger): Promi
   await membership.start(3000);
   const server = await startHttpServer({ host: config.host, port: config.port, router: gateway.router, logger });
   logger.info(
-    { event: 'listening', url: server.url, routing: config.routing, membership: membership.describe, slaves: gateway.backends.all().map((b) => b.addr) },
+    { event: 'listening', url: server.url, routing: config.routing, membership: membership.describe, slaves: gateway.nodes.all().map((n) => n.addr) },
     `gateway listening on ${server.url}`,
   );
   let stopping: Promise<void> | undefined;

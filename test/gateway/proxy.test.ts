@@ -31,7 +31,7 @@ describe('gateway proxy', () => {
     membership.set(members(a, b));
   });
 
-  const ownerOf = (subject: string): FakeSlave => (gw.parts.backends.ring.owner(subject) === 'a' ? a : b);
+  const ownerOf = (subject: string): FakeSlave => (gw.parts.nodes.ring.owner(subject) === 'a' ? a : b);
   const otherThan = (s: FakeSlave): FakeSlave => (s === a ? b : a);
 
   it('strips the /data prefix and forwards the body and the answer byte for byte', async () => {

@@ -51,7 +51,7 @@ describe('scatter-gather routing', () => {
       // A part never needs more rows than it has subjects (one row per subject), nor fewer than the limit.
       assert.equal(p.body.limit, Math.min(12, Math.max(p.body.subjects.split(',').length, 7)));
       assert.equal(p.body.ids, 'net_profit,operating_income', 'the sort field is added to ids');
-      for (const s of (p.body.subjects as string).split(',')) assert.equal(gw.parts.backends.ring.owner(s), p.slave);
+      for (const s of (p.body.subjects as string).split(',')) assert.equal(gw.parts.nodes.ring.owner(s), p.slave);
     }
   });
 

@@ -1,8 +1,8 @@
 // Scatter-gather, part 2: the owners' answers merged into the one a single node would give.
 // Snapshot rows are sorted like the node sorts them (by the field value, NULLs last, ties by
 // subject key ascending) and paged; period rows follow the request's subject order.
-import { okEnvelope } from '../shared/envelope';
-import type { ScatterPlan } from './scatterPlan';
+import { okEnvelope } from '../../shared/envelope';
+import type { ScatterPlan } from './plan';
 
 interface Row {
   subject?: { subject?: unknown };

@@ -1,9 +1,9 @@
-// Scatter-gather, part 1: how a multi-subject request is split. Subjects are grouped by ring owner;
+// Scatter-gather, part 1 (part 2 is merge.ts): how a multi-subject request is split. Subjects are grouped by ring owner;
 // each owner gets the same request for its subjects only, from offset 0 with enough rows to fill
 // the caller's page after merging (offset + limit), and with the sort field added to `ids` when
 // the caller did not ask for it, so the gateway can sort the merged rows.
-import type { HashRing } from './ring';
-import type { RequestInfo } from './requestInfo';
+import type { HashRing } from '../ring';
+import type { RequestInfo } from '../requestInfo';
 
 export type ScatterKind = 'snapshot' | 'period';
 
@@ -31,17 +31,30 @@ export interface ScatterPlan {
 export const DEFAULT_SORT_FIELD = 'operating_income';
 
 /**
- * The plan for a request, or null when it should go whole to one slave: one subject, all subjects
- * on one owner, or fields the gateway does not understand (the node then gives the precise 400).
- * Cached on the RequestInfo per membership version and kind.
+ * Plans scatter requests over one ring, remembering the last plan made for each RequestInfo
+ * (hot clients repeat their bodies) for one membership version and kind. The memo is weak: a
+ * plan lives as long as the RequestInfoCache keeps its request.
  */
-export function planScatter(info: RequestInfo, kind: ScatterKind, ring: HashRing, version: number): ScatterPlan | null {
-  if (info.planVersion === version && info.planKind === kind && info.plan !== undefined) return info.plan;
-  const plan = buildPlan(info, kind, ring);
-  info.plan = plan;
-  info.planVersion = version;
-  info.planKind = kind;
-  return plan;
+export class ScatterPlanner {
+  readonly #ring: HashRing;
+  readonly #memo = new WeakMap<RequestInfo, { version: number; kind: ScatterKind; plan: ScatterPlan | null }>();
+
+  constructor(ring: HashRing) {
+    this.#ring = ring;
+  }
+
+  /**
+   * The plan for a request, or null when it should go whole to one node: one subject, all
+   * subjects on one owner, or fields the gateway does not understand (the node then gives the
+   * precise 400). `version` is the membership version the ring was built for.
+   */
+  plan(info: RequestInfo, kind: ScatterKind, version: number): ScatterPlan | null {
+    const last = this.#memo.get(info);
+    if (last !== undefined && last.version === version && last.kind === kind) return last.plan;
+    const plan = buildPlan(info, kind, this.#ring);
+    this.#memo.set(info, { version, kind, plan });
+    return plan;
+  }
 }
 
 function buildPlan(info: RequestInfo, kind: ScatterKind, ring: HashRing): ScatterPlan | null {

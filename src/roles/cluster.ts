@@ -7,6 +7,7 @@ import { describeExit, type ChildRole } from '../supervisor/child';
 import { callJson } from '../cluster/jsonClient';
 import type { ClusterUpOptions } from '../config/clusterUp';
 import { DATA_ROUTES, GATEWAY_DATA_PREFIX } from '../shared/routes';
+import { exitCodeOf } from '../shared/errors';
 import { failStart } from './lifecycle';
 
 const say = (line: string): void => void process.stdout.write(`${line}\n`);
@@ -54,7 +55,7 @@ export async function runClusterUp(resolve: () => ClusterUpOptions): Promise<voi
   } catch (err) {
     if (stopping) return;
     complain(err instanceof StartupError ? err.message : String((err as Error)?.stack ?? err));
-    process.exit(1);
+    process.exit(exitCodeOf(err));
   }
   if (stopping) return;
 

@@ -1,7 +1,8 @@
 // Wires a data node (master or slave): store -> query engine (cache) -> HTTP routes -> server,
-// plus the cache snapshot file, warm-up, membership and graceful shutdown.
+// plus the cache snapshot file, warm-up, membership and graceful shutdown; runNode runs it as a
+// process (a failed start is one line and exitCodeOf(err); signals shut it down gracefully).
 import { performance } from 'node:perf_hooks';
-import type { NodeConfig } from '../config/node';
+import type { NodeConfig, NodeRole } from '../config/node';
 import { readSnapshot, writeSnapshot } from '../cache/SnapshotFile';
 import { mountDataRoutes } from '../http/dataRoutes';
 import { nodeMetrics } from '../http/nodeMetrics';
@@ -12,7 +13,8 @@ import { FinanceStore } from '../store/FinanceStore';
 import { MemberRegistry } from '../cluster/MemberRegistry';
 import { mountRegistryRoutes } from '../cluster/registryRoutes';
 import { startMembership } from '../cluster/heartbeat';
-import type { Logger } from '../shared/logger';
+import { createLogger, type Logger } from '../shared/logger';
+import { exitOnSignal, failStart } from './lifecycle';
 
 export interface RunningNode {
   readonly url: string;
@@ -108,4 +110,21 @@ export async function startDataNode(config: NodeConfig, logger: Logger): Promise
       return closing;
     },
   };
+}
+
+/** `kamaitachi master|slave`: resolves the config, starts the node, stops it on a signal. */
+export async function runNode(role: NodeRole, resolve: () => NodeConfig): Promise<void> {
+  let config: NodeConfig;
+  try {
+    config = resolve();
+  } catch (err) {
+    failStart(role, err);
+  }
+  const logger = createLogger(config.logLevel, { role, node: config.serviceName });
+  try {
+    const node = await startDataNode(config, logger);
+    exitOnSignal(logger, () => node.close());
+  } catch (err) {
+    failStart(role, err);
+  }
 }

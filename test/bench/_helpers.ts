@@ -3,7 +3,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Writable } from 'node:stream';
-import type { BenchIo } from '../../src/roles/bench';
+import type { BenchIo } from '../../src/roles/loadgen';
 import { DATA_ROUTES, HEALTH } from '../../src/shared/routes';
 
 export interface FakeNodeOptions {
@@ -107,7 +107,7 @@ export class Collect extends Writable {
   }
 }
 
-/** Quiet I/O for runBench: stdout and stderr collected, no TTY. */
+/** Quiet I/O for runLoadgen: stdout and stderr collected, no TTY. */
 export function quietIo(): BenchIo & { stdout: Collect; stderr: Collect } {
   return { stdout: new Collect(), stderr: new Collect(), stderrIsTTY: false };
 }

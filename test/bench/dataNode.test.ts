@@ -1,7 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { resolveBenchOptions } from '../../src/bench/options';
-import { runBench } from '../../src/roles/bench';
+import { runLoadgen } from '../../src/roles/loadgen';
 import { checkResultShape } from '../../src/bench/result';
 import { makeDb, startNode, tempDir } from '../helpers';
 import { quietIo } from './_helpers';
@@ -11,7 +11,7 @@ describe('bench against a real data node', () => {
     const db = await makeDb(tempDir(t), { stocks: 60, startYear: 2018, endYear: 2024 });
     const node = await startNode(t, { db });
     for (let scenario = 1; scenario <= 7; scenario++) {
-      const result = await runBench(
+      const result = await runLoadgen(
         resolveBenchOptions({ target: node.url, scenario: String(scenario), requests: '150', concurrent: '4', repeat: '10', warmup: '10', progress: false, json: true }),
         quietIo(),
       );

@@ -2,7 +2,7 @@ import { describe, it, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { resolveBenchOptions } from '../../src/bench/options';
-import { runBench } from '../../src/roles/bench';
+import { runLoadgen } from '../../src/roles/loadgen';
 import { exitCodeOf, isKmtError } from '../../src/shared/errors';
 import { deadPort, quietIo, startFakeNode, type FakeNode } from './_helpers';
 
@@ -16,7 +16,7 @@ describe('the health check before a run', () => {
     const port = await deadPort();
     const dead = `http://127.0.0.1:${port}`;
     await assert.rejects(
-      runBench(resolveBenchOptions({ target: `${live.url},${dead}`, requests: '10', progress: false }), quietIo()),
+      runLoadgen(resolveBenchOptions({ target: `${live.url},${dead}`, requests: '10', progress: false }), quietIo()),
       (err: unknown) => {
         assert.ok(isKmtError(err));
         assert.equal(err.code, 'KMT_TARGET_DOWN');

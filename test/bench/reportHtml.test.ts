@@ -1,7 +1,7 @@
 import { describe, it, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { resolveBenchOptions } from '../../src/bench/options';
-import { runBench } from '../../src/roles/bench';
+import { runLoadgen } from '../../src/roles/loadgen';
 import { htmlReport } from '../../src/bench/reportHtml';
 import { ms } from '../../src/bench/reportText';
 import { quietIo, startFakeNode, type FakeNode } from './_helpers';
@@ -14,7 +14,7 @@ describe('the HTML report', () => {
     const n = await startFakeNode({ statusFor: (k) => (k % 10 === 0 ? 429 : undefined) });
     nodes.push(n);
     const io = quietIo();
-    const result = await runBench(resolveBenchOptions({ target: n.url, requests: '300', concurrent: '4', progress: false }), io);
+    const result = await runLoadgen(resolveBenchOptions({ target: n.url, requests: '300', concurrent: '4', progress: false }), io);
     const html = htmlReport(result);
     assert.equal((html.match(/<svg /g) ?? []).length, 3);
     // Nothing is fetched when the page opens.

@@ -1,7 +1,7 @@
 import { describe, it, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { resolveBenchOptions, type BenchFlags } from '../../src/bench/options';
-import { runBench } from '../../src/roles/bench';
+import { runLoadgen } from '../../src/roles/loadgen';
 import { checkResultShape } from '../../src/bench/result';
 import { startFakeNode, quietIo, type FakeNode, type FakeNodeOptions } from './_helpers';
 
@@ -16,7 +16,7 @@ async function node(o: FakeNodeOptions = {}): Promise<FakeNode> {
 
 function bench(flags: BenchFlags) {
   const io = quietIo();
-  return runBench(resolveBenchOptions({ progress: false, ...flags }), io).then((result) => ({ result, io }));
+  return runLoadgen(resolveBenchOptions({ progress: false, ...flags }), io).then((result) => ({ result, io }));
 }
 
 describe('a bench run', () => {

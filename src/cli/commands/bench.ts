@@ -1,10 +1,9 @@
-// `kamaitachi bench`: declares and converts the flags, then hands them to the bench role.
+// `kamaitachi bench`: declares and converts the flags, then hands them to the load generator role.
 import { Command } from 'commander';
 import { BENCH_DEFAULTS, resolveBenchOptions, type BenchFlags } from '../../bench/options';
 import { RANDOM_POOL_MAX } from '../../bench/requestPlan';
 import { SCENARIOS } from '../../bench/scenarios';
-import { exitCodeOf, isKmtError } from '../../shared/errors';
-import { runBench } from '../../roles/bench';
+import { runLoadgenCommand } from '../../roles/loadgen';
 
 const D = BENCH_DEFAULTS;
 
@@ -46,14 +45,5 @@ export function benchCommand(): Command {
     .option('--html <file>', 'also write a self-contained HTML report with charts (default: none)')
     .option('--no-progress', 'no progress output on stderr (default: progress on)')
     .addHelpText('after', JSON_HELP)
-    .action(async (flags: BenchFlags) => {
-      try {
-        await runBench(resolveBenchOptions(flags));
-      } catch (err) {
-        if (!isKmtError(err)) throw err;
-        // Setup problems are one clear line, not a stack trace.
-        process.stderr.write(`kamaitachi bench: ${err.message}\n`);
-        process.exitCode = exitCodeOf(err);
-      }
-    });
+    .action((flags: BenchFlags) => runLoadgenCommand(() => resolveBenchOptions(flags)));
 }

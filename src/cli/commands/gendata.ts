@@ -1,7 +1,8 @@
-// `kamaitachi gen-data`: flags -> GenOptions -> generateDatabase, with a progress line on a TTY.
+// `kamaitachi gen-data`: flags -> GenOptions -> the gen-data role.
 import { Command, Option } from 'commander';
-import { GEN_DEFAULTS, GEN_LIMITS, generateDatabase, type GenOptions } from '../../gendata/generate';
-import { exitCodeOf, isKmtError, KmtError } from '../../shared/errors';
+import { GEN_DEFAULTS, GEN_LIMITS, type GenOptions } from '../../gendata/generate';
+import { runGenData } from '../../roles/genData';
+import { KmtError } from '../../shared/errors';
 
 /** Flags as commander hands them over: typed strings, or the numeric defaults untouched. */
 interface GenFlags {
@@ -37,20 +38,7 @@ export function genDataCommand(): Command {
         '  $ kamaitachi gen-data --seed 7 --noise 0.1 # another data set, with 10% noise on every value',
       ].join('\n'),
     )
-    .action(async (flags: GenFlags) => {
-      try {
-        const result = await generateDatabase({ ...toOptions(flags), onProgress: progressLine() });
-        const mb = (result.bytes / 1_048_576).toFixed(1);
-        const seconds = (result.ms / 1000).toFixed(1);
-        process.stdout.write(
-          `kamaitachi gen-data: wrote ${result.file}: ${result.rows} rows, ${result.subjects} subjects, ${mb} MB in ${seconds} s\n`,
-        );
-      } catch (err) {
-        if (!isKmtError(err)) throw err;
-        process.stderr.write(`kamaitachi gen-data: ${err.message}\n`);
-        process.exitCode = exitCodeOf(err);
-      }
-    });
+    .action((flags: GenFlags) => runGenData(() => toOptions(flags)));
 }
 
 function toOptions(flags: GenFlags): GenOptions {
@@ -69,14 +57,4 @@ function toNumber(flag: string, raw: string | number): number {
   const value = typeof raw === 'number' ? raw : raw.trim() === '' ? Number.NaN : Number(raw);
   if (Number.isNaN(value)) throw new KmtError('KMT_CONFIG', `${flag} must be a number, got "${String(raw)}"`);
   return value;
-}
-
-/** Rewrites one stderr line while rows go in; silent when stderr is a file or a pipe. */
-function progressLine(): GenOptions['onProgress'] {
-  const stderr = process.stderr;
-  if (!stderr.isTTY) return undefined;
-  return (done, total) => {
-    const pct = total === 0 ? 100 : Math.floor((done / total) * 100);
-    stderr.write(done < total ? `\rgenerating: ${done}/${total} rows (${pct}%)\x1b[K` : '\r\x1b[K');
-  };
 }

@@ -1,7 +1,7 @@
 // `kamaitachi master` and `kamaitachi slave`: declares the flags and hands them to the node role.
 import { Command } from 'commander';
 import { NODE_DEFAULTS, resolveNodeConfig, type NodeFlags, type NodeRole } from '../../config/node';
-import { runNode } from '../../roles/runNode';
+import { runNode } from '../../roles/node';
 import { DATA_ROUTES } from '../../shared/routes';
 
 export function nodeCommands(): Command[] {

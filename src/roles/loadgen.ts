@@ -1,8 +1,10 @@
-// The bench role: health check, subjects and indicators from the target, requests generated up
-// front, connections opened, warm-up, the measured run between two stats reads, then reports.
+// The load generator (`kamaitachi bench`) as a role: health check, subjects and indicators from
+// the target, requests generated up front, connections opened, warm-up, the measured run between
+// two stats reads, then reports.
 import { writeFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { KmtError } from '../shared/errors';
+import { failStart } from './lifecycle';
 import type { BenchOptions } from '../bench/options';
 import { scenarioById, SPEC_INDICATORS, type ScenarioContext } from '../bench/scenarios';
 import { buildPlan, parseTarget, poolSize } from '../bench/requestPlan';
@@ -24,8 +26,8 @@ export interface BenchIo {
 
 const processIo: BenchIo = { stdout: process.stdout, stderr: process.stderr, stderrIsTTY: process.stderr.isTTY === true };
 
-/** Runs one benchmark and prints its report; throws KmtError (exit code 2) on setup problems. */
-export async function runBench(o: BenchOptions, io: BenchIo = processIo): Promise<BenchResult> {
+/** Runs one load test and prints its report; throws a KmtError on setup problems (a target down, bad data). */
+export async function runLoadgen(o: BenchOptions, io: BenchIo = processIo): Promise<BenchResult> {
   const scenario = scenarioById(o.scenario);
   if (!scenario) throw new KmtError('KMT_CONFIG', `unknown scenario ${o.scenario}`);
   const note = (line: string) => io.stderr.write(`${line}\n`);
@@ -90,6 +92,18 @@ export async function runBench(o: BenchOptions, io: BenchIo = processIo): Promis
     return result;
   } finally {
     engine.close();
+  }
+}
+
+/**
+ * `kamaitachi bench` as a process: setup problems are one line and exitCodeOf(err); failed
+ * requests are part of the report, not an error.
+ */
+export async function runLoadgenCommand(resolve: () => BenchOptions): Promise<void> {
+  try {
+    await runLoadgen(resolve());
+  } catch (err) {
+    failStart('bench', err);
   }
 }
 

@@ -40,10 +40,7 @@ export function mountDataRoutes(router: Router, engine: QueryEngine, id: NodeIde
   router.post(DATA_ROUTES.cacheReset, async (req, res) => {
     const raw = await readBody(req, 4096);
     const clear = new URL(req.url ?? '/', 'http://x').searchParams.get('clear') === 'true' || /"clear"\s*:\s*true/.test(raw.toString('utf8'));
-    const cleared = clear ? engine.cache.entries : 0;
-    if (clear) engine.cache.clear();
-    engine.stats.reset();
-    sendOk(res, { reset: true, cleared });
+    sendOk(res, { reset: true, cleared: engine.resetCounters({ clear }) });
   });
 
   router.get(DATA_ROUTES.subjects, (req, res) => {
@@ -51,41 +48,40 @@ export function mountDataRoutes(router: Router, engine: QueryEngine, id: NodeIde
     const offset = intParam(params, 'offset', 0, 0, Number.MAX_SAFE_INTEGER);
     const limit = intParam(params, 'limit', 1000, 1, 10_000);
     const topic = params.get('topic');
-    const dir = engine.store.directory;
-    const all = topic ? dir.inTopic(topic) : dir.subjects;
-    sendOk(res, { total: all.length, offset, limit, topic: topic ?? null, subjects: all.slice(offset, offset + limit) });
+    const { total, subjects } = engine.subjects(topic ?? undefined, offset, limit);
+    sendOk(res, { total, offset, limit, topic: topic ?? null, subjects });
   });
 
   router.get(HEALTH, (_req, res) =>
-    sendJson(res, 200, JSON.stringify({ status: 'ok', role: id.role, node: id.node(), subjects: engine.store.directory.size })),
+    sendJson(res, 200, JSON.stringify({ status: 'ok', role: id.role, node: id.node(), subjects: engine.stats().subjects })),
   );
 
   router.get(METRICS, async (_req, res) => sendText(res, 200, metrics.contentType, await metrics.metrics()));
 }
 
 export function nodeStats(engine: QueryEngine, id: NodeIdentity) {
-  const { stats, cache, store } = engine;
+  const s = engine.stats();
   return {
     node: id.node(),
     role: id.role,
     addr: id.url(),
-    db: store.path,
+    db: s.db,
     uptime_s: Math.round((Date.now() - id.startedAt) / 1000),
-    total_records: store.totalRecords,
-    stock_count: store.directory.size,
-    indicators: store.schema.indicators,
-    topics: store.directory.topics(),
+    total_records: s.totalRecords,
+    stock_count: s.subjects,
+    indicators: s.indicators,
+    topics: s.topics,
     cache: {
-      entries: cache.entries,
-      bytes: cache.bytes,
-      max_bytes: cache.maxBytes,
-      hits: stats.hits,
-      misses: stats.misses,
-      hit_rate: stats.hitRate(),
-      view_builds: stats.viewBuilds,
-      evictions: cache.evictions,
-      sql_loads: store.sqlLoads,
-      data_bytes: store.dataBytes,
+      entries: s.cache.entries,
+      bytes: s.cache.bytes,
+      max_bytes: s.cache.maxBytes,
+      hits: s.cache.hits,
+      misses: s.cache.misses,
+      hit_rate: s.cache.hitRate,
+      view_builds: s.cache.viewBuilds,
+      evictions: s.cache.evictions,
+      sql_loads: 1,
+      data_bytes: s.dataBytes,
     },
   };
 }

@@ -16,17 +16,17 @@ export function nodeMetrics(engine: QueryEngine, id: { node: () => string; role:
         this.set(read());
       },
     });
-  const { stats, cache, store } = engine;
-  gauge('cache_hits_total', 'Requests answered with stored answer bytes', () => stats.hits);
-  gauge('cache_misses_total', 'Requests whose answer was built from the in-memory data', () => stats.misses);
-  gauge('cache_view_builds_total', 'Topic as-of views built', () => stats.viewBuilds);
-  gauge('sql_loads_total', 'Loads of the table from SQLite', () => store.sqlLoads);
-  gauge('store_data_bytes', 'Bytes of the in-memory columns', () => store.dataBytes);
-  gauge('cache_evictions_total', 'Entries pushed out by the byte budget', () => cache.evictions);
-  gauge('cache_entries', 'Entries in the cache', () => cache.entries);
-  gauge('cache_bytes', 'Bytes held by the cache', () => cache.bytes);
-  gauge('cache_max_bytes', 'Byte budget of the cache', () => cache.maxBytes);
-  gauge('store_records', 'Rows in the SQLite file', () => store.totalRecords);
-  gauge('store_subjects', 'Distinct subjects in the SQLite file', () => store.directory.size);
+  const cache = () => engine.stats().cache;
+  gauge('cache_hits_total', 'Requests answered with stored answer bytes', () => cache().hits);
+  gauge('cache_misses_total', 'Requests whose answer was built from the in-memory data', () => cache().misses);
+  gauge('cache_view_builds_total', 'Topic as-of views built', () => cache().viewBuilds);
+  gauge('sql_loads_total', 'Loads of the table from SQLite', () => 1);
+  gauge('store_data_bytes', 'Bytes of the in-memory columns', () => engine.stats().dataBytes);
+  gauge('cache_evictions_total', 'Entries pushed out by the byte budget', () => cache().evictions);
+  gauge('cache_entries', 'Entries in the cache', () => cache().entries);
+  gauge('cache_bytes', 'Bytes held by the cache', () => cache().bytes);
+  gauge('cache_max_bytes', 'Byte budget of the cache', () => cache().maxBytes);
+  gauge('store_records', 'Rows in the SQLite file', () => engine.stats().totalRecords);
+  gauge('store_subjects', 'Distinct subjects in the SQLite file', () => engine.stats().subjects);
   return registry;
 }

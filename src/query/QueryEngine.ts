@@ -11,13 +11,13 @@ import { CacheStats } from '../cache/CacheStats';
 import type { CacheImage } from '../cache/SnapshotFile';
 import { okEnvelope } from '../shared/envelope';
 import type { FinanceStore } from '../store/FinanceStore';
-import { rowAsOf, type TopicView } from '../store/frame';
-import { buildTopicView } from '../store/buildTopicView';
+import { rowAsOf } from '../store/frame';
 import type { SubjectEntry } from '../store/SubjectDirectory';
 import { ColumnCatalog } from './columns';
 import { serializePeriod } from './period';
 import { parsePeriod, parseSnapshot } from './requests';
-import { serializeSnapshot, sortRows, viewOrder, type RowRef } from './snapshot';
+import { serializeSnapshot, sortRows, type RowRef } from './snapshot';
+import { buildTopicView, viewOrder, type TopicView } from './TopicView';
 
 export interface Answer extends Sized {
   readonly body: Buffer;
@@ -28,13 +28,37 @@ export interface QueryEngineOptions {
   readonly maxLimit: number;
 }
 
+/** What a node serves and what its cache did, for /stats, /metrics and logs. */
+export interface EngineStats {
+  /** The SQLite file. */
+  readonly db: string;
+  readonly totalRecords: number;
+  readonly subjects: number;
+  readonly indicators: readonly string[];
+  readonly topics: readonly string[];
+  /** Bytes of the in-memory columns. */
+  readonly dataBytes: number;
+  readonly cache: {
+    readonly entries: number;
+    readonly bytes: number;
+    readonly maxBytes: number;
+    readonly hits: number;
+    readonly misses: number;
+    /** Percent, two decimals. */
+    readonly hitRate: number;
+    readonly viewBuilds: number;
+    readonly evictions: number;
+  };
+}
+
 export const ROUTE_SNAPSHOT = 'S';
 export const ROUTE_PERIOD = 'P';
 
 export class QueryEngine {
+  /** Public for tests and benchmarks that look inside; the HTTP layer uses the methods below. */
   readonly store: FinanceStore;
   readonly catalog: ColumnCatalog;
-  readonly stats = new CacheStats();
+  readonly counters = new CacheStats();
   readonly cache: ByteLru<Sized>;
   readonly #maxLimit: number;
 
@@ -58,13 +82,13 @@ export class QueryEngine {
     const key = 'a' + route + raw.toString('latin1');
     const hit = this.cache.get(key) as Answer | undefined;
     if (hit) {
-      this.stats.hits++;
+      this.counters.hits++;
       return hit.body;
     }
     const tags: string[] = [];
     const data = route === ROUTE_SNAPSHOT ? this.#snapshotData(raw, tags) : this.#periodData(raw, tags);
     const body = Buffer.from(okEnvelope(data));
-    this.stats.misses++;
+    this.counters.misses++;
     const answer: Answer = { body, bytes: body.length };
     this.cache.set(key, answer, tags);
     return body;
@@ -121,7 +145,7 @@ export class QueryEngine {
     let view = this.cache.get(key) as TopicView | undefined;
     if (!view) {
       view = buildTopicView(this.store, topic, asOf);
-      this.stats.viewBuilds++;
+      this.counters.viewBuilds++;
       this.cache.set(key, view, ['T' + topic]);
     }
     return view;
@@ -163,7 +187,44 @@ export class QueryEngine {
       const answer: Answer = { body, bytes: body.length };
       this.cache.set(key, answer, tags);
     }
-    this.stats.reset();
+    this.counters.reset();
+  }
+
+  /** A page of the subject keys, of one topic or of all; `total` counts the whole list. */
+  subjects(topic: string | undefined, offset: number, limit: number): { total: number; subjects: readonly string[] } {
+    const dir = this.store.directory;
+    const all = topic ? dir.inTopic(topic) : dir.subjects;
+    return { total: all.length, subjects: all.slice(offset, offset + limit) };
+  }
+
+  /** The original's cache/reset: counters back to zero; with `clear` the entries go too. Returns the entries cleared. */
+  resetCounters(opts: { clear: boolean }): number {
+    const cleared = opts.clear ? this.cache.entries : 0;
+    if (opts.clear) this.cache.clear();
+    this.counters.reset();
+    return cleared;
+  }
+
+  stats(): EngineStats {
+    const { store, cache, counters } = this;
+    return {
+      db: store.path,
+      totalRecords: store.totalRecords,
+      subjects: store.directory.size,
+      indicators: store.schema.indicators,
+      topics: store.directory.topics(),
+      dataBytes: store.dataBytes,
+      cache: {
+        entries: cache.entries,
+        bytes: cache.bytes,
+        maxBytes: cache.maxBytes,
+        hits: counters.hits,
+        misses: counters.misses,
+        hitRate: counters.hitRate(),
+        viewBuilds: counters.viewBuilds,
+        evictions: cache.evictions,
+      },
+    };
   }
 }
 

@@ -1,7 +1,7 @@
 // Builds a snapshot answer from the in-memory frame: pick each subject's as-of row, sort by the
 // requested column with NULLs last and ties by subject key, page, and serialize only the
 // requested ids.
-import type { Frame, TopicView } from '../store/frame';
+import type { Frame } from '../store/frame';
 import { cellJson, sortValues, type Column } from './columns';
 
 /** One candidate row of the frame plus its pre-serialized subject object. */
@@ -29,44 +29,6 @@ export function sortRows(frame: Frame, rows: RowRef[], sort: Column, order: 1 | 
     const sy = subjects[y.row];
     return sx < sy ? -1 : sx > sy ? 1 : 0;
   });
-}
-
-/** Rows of a topic view ordered by one column, computed once per (column, order) and kept. */
-export function viewOrder(frame: Frame, view: TopicView, sort: Column, order: 1 | -1): Int32Array {
-  const key = sort.id + (order === 1 ? '+' : '-');
-  let idx = view.sorted.get(key);
-  if (!idx) {
-    idx = orderRows(sortValues(frame, sort), view.rows, order);
-    view.sorted.set(key, idx);
-    view.bytes += idx.byteLength;
-  }
-  return idx;
-}
-
-/**
- * `rows` (in subject order) ordered by `col`, NULLs last, ties kept in subject order. NULLs are
- * set aside first so the comparator is a plain subtraction over a dense key array: about twice
- * as fast as comparing with NULL checks, which matters for a whole topic (thousands of rows).
- */
-export function orderRows(col: Float64Array, rows: Int32Array, order: 1 | -1): Int32Array {
-  const n = rows.length;
-  const keys = new Float64Array(n);
-  const pos = new Int32Array(n);
-  let m = 0;
-  const nulls: number[] = [];
-  for (let i = 0; i < n; i++) {
-    const v = col[rows[i]];
-    if (v !== v) nulls.push(rows[i]);
-    else {
-      keys[i] = order === 1 ? v : -v;
-      pos[m++] = i;
-    }
-  }
-  const dense = pos.subarray(0, m).sort((a, b) => keys[a] - keys[b] || a - b);
-  const out = new Int32Array(n);
-  for (let i = 0; i < m; i++) out[i] = rows[dense[i]];
-  for (let i = 0; i < nulls.length; i++) out[m + i] = nulls[i];
-  return out;
 }
 
 /** `[{"subject":{...},"data":{...}}, ...]` for the rows, in the order given. */

@@ -37,7 +37,8 @@ export async function startDataNode(config: NodeConfig, logger: Logger): Promise
     if ('unusable' in image) logger.warn({ event: 'snapshot_skipped', file: config.snapshotPath, reason: image.unusable }, 'starting with a cold cache');
     else {
       engine.restore(image);
-      logger.info({ event: 'snapshot_loaded', file: config.snapshotPath, entries: engine.cache.entries, bytes: engine.cache.bytes }, 'cache restored from snapshot');
+      const { entries, bytes } = engine.stats().cache;
+      logger.info({ event: 'snapshot_loaded', file: config.snapshotPath, entries, bytes }, 'cache restored from snapshot');
     }
   }
 
@@ -70,13 +71,14 @@ export async function startDataNode(config: NodeConfig, logger: Logger): Promise
   // Whole-pool (topic) queries read the topic views; build the latest ones right away.
   const warmStart = performance.now();
   const topics = engine.warmUp();
-  logger.info({ event: 'warm', topics, entries: engine.cache.entries, bytes: engine.cache.bytes, ms: Math.round(performance.now() - warmStart) }, 'warm-up done');
+  const warm = engine.stats().cache;
+  logger.info({ event: 'warm', topics, entries: warm.entries, bytes: warm.bytes, ms: Math.round(performance.now() - warmStart) }, 'warm-up done');
 
   const saveSnapshot = async (): Promise<void> => {
     if (!config.snapshotPath) return;
     try {
       const bytes = await writeSnapshot(config.snapshotPath, engine.image());
-      logger.info({ event: 'snapshot_saved', file: config.snapshotPath, bytes, entries: engine.cache.entries }, 'cache snapshot saved');
+      logger.info({ event: 'snapshot_saved', file: config.snapshotPath, bytes, entries: engine.stats().cache.entries }, 'cache snapshot saved');
     } catch (err) {
       logger.warn({ err, file: config.snapshotPath }, 'could not save the cache snapshot');
     }

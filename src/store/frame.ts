@@ -25,19 +25,6 @@ export interface RowRange {
   readonly end: number;
 }
 
-/**
- * For each subject of a topic, the row of its latest report in that topic at or before
- * `asOf`; in subject-key order. Sorted orders are computed once per (column, order) and kept.
- */
-export interface TopicView {
-  readonly topic: string;
-  readonly asOf: number;
-  readonly rows: Int32Array;
-  readonly sorted: Map<string, Int32Array>;
-  /** Bytes held, for the cache budget; grows as sorted orders are added. */
-  bytes: number;
-}
-
 /** Index of the newest row in [start, end) with date <= asOf (0 = latest), or -1. */
 export function rowAsOf(dates: Float64Array, range: RowRange, asOf: number): number {
   const { start, end } = range;

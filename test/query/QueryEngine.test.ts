@@ -42,9 +42,9 @@ describe('the query engine and its cache', () => {
     const first = e.snapshot(req);
     const again = Array.from({ length: 5 }, () => e.snapshot(req));
     assert.ok(again.every((b) => b === first), 'the very same stored buffer');
-    assert.equal(e.stats.misses, 1);
-    assert.equal(e.stats.hits, 5);
-    assert.equal(e.stats.hitRate(), 83.33);
+    assert.equal(e.counters.misses, 1);
+    assert.equal(e.counters.hits, 5);
+    assert.equal(e.counters.hitRate(), 83.33);
   });
 
   it('builds a topic view once for every query over the same topic and timestamp', () => {
@@ -52,8 +52,8 @@ describe('the query engine and its cache', () => {
     e.snapshot(body({ ids: 'roe', topic: 'stock_a_gem', timestamp: 1640995200 }));
     e.snapshot(body({ ids: 'net_profit', topic: 'stock_a_gem', timestamp: 1640995200, field: 'net_profit', offset: 3 }));
     e.snapshot(body({ ids: 'net_profit', topic: 'stock_a_gem', timestamp: 1640995201 }));
-    assert.equal(e.stats.viewBuilds, 2);
-    assert.equal(e.stats.misses, 3);
+    assert.equal(e.counters.viewBuilds, 2);
+    assert.equal(e.counters.misses, 3);
   });
 
   it('drops a subject\'s answers and its topic\'s views when it is invalidated', () => {
@@ -66,8 +66,8 @@ describe('the query engine and its cache', () => {
     assert.ok(e.invalidateSubject('33:000001') >= 3);
     e.snapshot(req);
     e.snapshot(other);
-    assert.equal(e.stats.misses, 4, 'the invalidated answer was built again');
-    assert.equal(e.stats.hits, 1, 'the other subject stayed cached');
+    assert.equal(e.counters.misses, 4, 'the invalidated answer was built again');
+    assert.equal(e.counters.hits, 1, 'the other subject stayed cached');
   });
 
   it('computes identical concurrent misses once, as the stats endpoint shows', async (t2) => {

@@ -1,7 +1,8 @@
 // Counters of the answer path, named after its branches in the order a request meets them:
 // the exact request was answered before (hits: stored bytes written as they are) or the answer
 // is built from the in-memory data (misses), which may first need a topic's as-of view
-// (view_builds). Evictions are counted by the cache itself (ByteLru); SQLite loads by the store.
+// (view_builds). Evictions are counted by the cache itself (ByteLru). The table is read from
+// SQLite once, when the node starts, so there is no load counter to keep.
 
 export class CacheStats {
   /** Requests answered with stored answer bytes. */

@@ -13,7 +13,7 @@ import { UpstreamError, type UpstreamPool } from './upstream';
 const FAN_OUT_TIMEOUT_MS = 2000;
 
 /** Cache counters that add up across slaves; hit_rate is recomputed from the sums. */
-const SUMMED = ['entries', 'bytes', 'max_bytes', 'hits', 'misses', 'evictions', 'coalesced', 'sql_loads'] as const;
+const SUMMED = ['entries', 'bytes', 'max_bytes', 'hits', 'misses', 'evictions'] as const;
 
 interface NodeResult {
   readonly node: NodeState;

@@ -80,7 +80,6 @@ export function nodeStats(engine: QueryEngine, id: NodeIdentity) {
       hit_rate: s.cache.hitRate,
       view_builds: s.cache.viewBuilds,
       evictions: s.cache.evictions,
-      sql_loads: 1,
       data_bytes: s.dataBytes,
     },
   };

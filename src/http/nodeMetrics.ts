@@ -20,7 +20,6 @@ export function nodeMetrics(engine: QueryEngine, id: { node: () => string; role:
   gauge('cache_hits_total', 'Requests answered with stored answer bytes', () => cache().hits);
   gauge('cache_misses_total', 'Requests whose answer was built from the in-memory data', () => cache().misses);
   gauge('cache_view_builds_total', 'Topic as-of views built', () => cache().viewBuilds);
-  gauge('sql_loads_total', 'Loads of the table from SQLite', () => 1);
   gauge('store_data_bytes', 'Bytes of the in-memory columns', () => engine.stats().dataBytes);
   gauge('cache_evictions_total', 'Entries pushed out by the byte budget', () => cache().evictions);
   gauge('cache_entries', 'Entries in the cache', () => cache().entries);

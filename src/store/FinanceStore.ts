@@ -28,8 +28,6 @@ export class FinanceStore {
   readonly fingerprint: string;
   /** Bytes the frame's columns hold (numbers; strings are shared and counted once). */
   readonly dataBytes: number;
-  /** Loads from SQLite so far (one per open). */
-  readonly sqlLoads = 1;
 
   private constructor(path: string, db: Database, bytes: Buffer, fingerprint: boolean) {
     this.path = path;

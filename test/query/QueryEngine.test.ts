@@ -80,7 +80,8 @@ describe('the query engine and its cache', () => {
     assert.equal(cache.hits, 7);
     assert.equal(cache.view_builds - before.view_builds, 1);
     assert.equal(cache.hit_rate, 87.5);
-    assert.equal(cache.sql_loads, 1, 'the table was read from SQLite once, at start');
+    // Only counters something really counts: the table is read from SQLite once, so no load counter.
+    assert.deepEqual(Object.keys(cache), ['entries', 'bytes', 'max_bytes', 'hits', 'misses', 'hit_rate', 'view_builds', 'evictions', 'data_bytes']);
 
     const reset = await post(node.url, `${API}/cache/reset`, {});
     assert.deepEqual(reset.json.data, { reset: true, cleared: 0 });

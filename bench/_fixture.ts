@@ -7,8 +7,8 @@ import type { Bench } from 'tinybench';
 import { generateDatabase } from '../src/gendata/generate';
 import { FinanceStore } from '../src/store/FinanceStore';
 import { QueryEngine } from '../src/query/QueryEngine';
-import { generateRequests } from '../src/bench/requestPlan';
-import { scenarioById, SPEC_INDICATORS } from '../src/bench/scenarios';
+import { generateRequests } from '../src/loadgen/requestPlan';
+import { scenarioById, SPEC_INDICATORS } from '../src/loadgen/scenarios';
 
 export interface Fixture {
   readonly store: FinanceStore;

@@ -59,7 +59,7 @@ export async function generateDatabase(opts: GenOptions): Promise<GenResult> {
   return { file: o.out, rows, subjects: companies.length, bytes: image.byteLength, ms: performance.now() - started };
 }
 
-/** Readers never see a half-written file: write beside the target, then rename over it. */
+/** Readers never see a half-written file: write beside it, then rename over it. */
 async function writeAtomically(file: string, data: Uint8Array): Promise<void> {
   const tmp = `${file}.tmp-${process.pid}`;
   try {

@@ -5,17 +5,17 @@ import { writeFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { KmtError } from '../shared/errors';
 import { failStart } from './lifecycle';
-import type { BenchOptions } from '../bench/options';
-import { scenarioById, SPEC_INDICATORS, type ScenarioContext } from '../bench/scenarios';
-import { buildPlan, parseTarget, poolSize } from '../bench/requestPlan';
-import { checkHealth, fetchIndicators, fetchSubjects, readCounters } from '../bench/probes';
-import { LoadEngine } from '../bench/LoadEngine';
-import { Recorder } from '../bench/Recorder';
-import { startProgress } from '../bench/progress';
-import { summarize } from '../bench/summarize';
-import { textReport } from '../bench/reportText';
-import { htmlReport } from '../bench/reportHtml';
-import type { BenchResult } from '../bench/result';
+import type { BenchOptions } from '../loadgen/options';
+import { scenarioById, SPEC_INDICATORS, type ScenarioContext } from '../loadgen/scenarios';
+import { buildPlan, parseTarget, poolSize } from '../loadgen/requestPlan';
+import { checkHealth, fetchIndicators, fetchSubjects, readCounters } from '../loadgen/probes';
+import { LoadEngine } from '../loadgen/LoadEngine';
+import { Recorder } from '../loadgen/Recorder';
+import { startProgress } from '../loadgen/progress';
+import { summarize } from '../loadgen/summarize';
+import { textReport } from '../loadgen/reportText';
+import { htmlReport } from '../loadgen/reportHtml';
+import type { BenchResult } from '../loadgen/result';
 
 export interface BenchIo {
   readonly stdout: NodeJS.WritableStream;

@@ -1,14 +1,14 @@
 // `kamaitachi bench`: declares and converts the flags, then hands them to the load generator role.
 import { Command } from 'commander';
-import { BENCH_DEFAULTS, resolveBenchOptions, type BenchFlags } from '../../bench/options';
-import { RANDOM_POOL_MAX } from '../../bench/requestPlan';
-import { SCENARIOS } from '../../bench/scenarios';
+import { BENCH_DEFAULTS, resolveBenchOptions, type BenchFlags } from '../../loadgen/options';
+import { RANDOM_POOL_MAX } from '../../loadgen/requestPlan';
+import { SCENARIOS } from '../../loadgen/scenarios';
 import { runLoadgenCommand } from '../../roles/loadgen';
 
 const D = BENCH_DEFAULTS;
 
 const JSON_HELP = `
---json prints one object (type BenchResult in src/bench/result.ts); times in ms, rates per second:
+--json prints one object (type BenchResult in src/loadgen/result.ts); times in ms, rates per second:
   { kind: "kamaitachi-bench-result", version: 1, scenario: {id, name},
     config: {targets[], requests|null, max_seconds, concurrent, repeat, distinct_requests,
              warmup, seed, timeout_ms, subjects, indicators[]},

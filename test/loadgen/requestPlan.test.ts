@@ -1,7 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { buildPlan, generateRequests, parseTarget, poolSize, RANDOM_POOL_MAX } from '../../src/bench/requestPlan';
-import { SCENARIOS, SPEC_INDICATORS, scenarioById, type ScenarioContext } from '../../src/bench/scenarios';
+import { buildPlan, generateRequests, parseTarget, poolSize, RANDOM_POOL_MAX } from '../../src/loadgen/requestPlan';
+import { SCENARIOS, SPEC_INDICATORS, scenarioById, type ScenarioContext } from '../../src/loadgen/scenarios';
 import { FAKE_SUBJECTS } from './_helpers';
 
 const ctx: ScenarioContext = { subjects: FAKE_SUBJECTS, indicators: [...SPEC_INDICATORS], topic: 'stock_a_listing_pool' };

@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { BENCH_DEFAULTS, parseWarmup, resolveBenchOptions } from '../../src/bench/options';
+import { BENCH_DEFAULTS, parseWarmup, resolveBenchOptions } from '../../src/loadgen/options';
 
 describe('bench options', () => {
   it('default to the original tool: scenario 1, 5000 requests, 30 workers, one node target', () => {

@@ -1,8 +1,8 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { resolveBenchOptions } from '../../src/bench/options';
+import { resolveBenchOptions } from '../../src/loadgen/options';
 import { runLoadgen } from '../../src/roles/loadgen';
-import { checkResultShape } from '../../src/bench/result';
+import { checkResultShape } from '../../src/loadgen/result';
 import { makeDb, startNode, tempDir } from '../helpers';
 import { quietIo } from './_helpers';
 

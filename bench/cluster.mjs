@@ -3,7 +3,7 @@
 // database, runs SPEC scenarios 1-4 on hot data through the gateway and directly against one
 // slave, and prints a markdown table next to the original's published figures (SPEC section 6).
 //
-// Usage: node scripts/bench-cluster.mjs [--slaves 2] [--stocks 2000] [--duration 10]
+// Usage: node bench/cluster.mjs [--slaves 2] [--stocks 2000] [--duration 10]
 //          [--concurrent 50] [--repeat 10] [--scenarios 1,2,3,4] [--gateway-port 0]
 //          [--master-port 0] [--slave-base-port 0] [--keep]
 // Ports default to 0 (free ports); --keep leaves the temporary directory for inspection.

@@ -1,7 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { startProgress } from '../../src/bench/progress';
+import { startProgress } from '../../src/loadgen/progress';
 import { Collect } from './_helpers';
 
 describe('progress output', () => {

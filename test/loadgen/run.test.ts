@@ -1,8 +1,8 @@
 import { describe, it, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { resolveBenchOptions, type BenchFlags } from '../../src/bench/options';
+import { resolveBenchOptions, type BenchFlags } from '../../src/loadgen/options';
 import { runLoadgen } from '../../src/roles/loadgen';
-import { checkResultShape } from '../../src/bench/result';
+import { checkResultShape } from '../../src/loadgen/result';
 import { startFakeNode, quietIo, type FakeNode, type FakeNodeOptions } from './_helpers';
 
 const nodes: FakeNode[] = [];

@@ -1,9 +1,9 @@
 import { describe, it, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { resolveBenchOptions } from '../../src/bench/options';
+import { resolveBenchOptions } from '../../src/loadgen/options';
 import { runLoadgen } from '../../src/roles/loadgen';
-import { htmlReport } from '../../src/bench/reportHtml';
-import { ms } from '../../src/bench/reportText';
+import { htmlReport } from '../../src/loadgen/reportHtml';
+import { ms } from '../../src/loadgen/reportText';
 import { quietIo, startFakeNode, type FakeNode } from './_helpers';
 
 const nodes: FakeNode[] = [];

@@ -1,7 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { Recorder } from '../../src/bench/Recorder';
-import { latencySummary } from '../../src/bench/summarize';
+import { Recorder } from '../../src/loadgen/Recorder';
+import { latencySummary } from '../../src/loadgen/summarize';
 
 /** Records each latency (ms) as a successful answer and summarizes target 0. */
 function summaryOf(latenciesMs: number[]) {

@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { ResponseParser } from '../../src/bench/ResponseParser';
+import { ResponseParser } from '../../src/loadgen/ResponseParser';
 
 function parse(chunks: string[]): Array<[number, boolean]> {
   const out: Array<[number, boolean]> = [];

@@ -1,7 +1,7 @@
 import { describe, it, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { resolveBenchOptions } from '../../src/bench/options';
+import { resolveBenchOptions } from '../../src/loadgen/options';
 import { runLoadgen } from '../../src/roles/loadgen';
 import { exitCodeOf, isKmtError } from '../../src/shared/errors';
 import { deadPort, quietIo, startFakeNode, type FakeNode } from './_helpers';

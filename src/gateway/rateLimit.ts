@@ -1,5 +1,6 @@
 // Stage 1 of a gateway request: token buckets, globally, per route path and per client IP.
 // A bucket refills continuously at `rps` tokens per second up to `burst`; a request takes one.
+import QuickLRU from 'quick-lru';
 import type { BucketConfig, RateLimitConfig } from '../config/gateway';
 
 export class TokenBucket {
@@ -29,15 +30,18 @@ export class TokenBucket {
 /** Which limit refused a request, for the 429 message and the counters. */
 export type LimitScope = 'global' | 'route' | 'ip';
 
-/** Keyed buckets are dropped oldest-first beyond this, so a flood of addresses cannot grow memory. */
+/**
+ * Keyed buckets beyond this are dropped least recently used first (quick-lru keeps between this
+ * and twice this many), so a flood of addresses cannot grow memory while active clients keep theirs.
+ */
 const MAX_KEYED_BUCKETS = 10_000;
 
 export class RateLimiter {
   readonly #cfg: RateLimitConfig;
   readonly #now: () => number;
   readonly #global: TokenBucket | undefined;
-  readonly #routes = new Map<string, TokenBucket>();
-  readonly #ips = new Map<string, TokenBucket>();
+  readonly #routes = new QuickLRU<string, TokenBucket>({ maxSize: MAX_KEYED_BUCKETS });
+  readonly #ips = new QuickLRU<string, TokenBucket>({ maxSize: MAX_KEYED_BUCKETS });
   /** True when no limit is configured: the check is then a single branch. */
   readonly off: boolean;
 
@@ -64,10 +68,9 @@ export class RateLimiter {
   }
 }
 
-function keyed(map: Map<string, TokenBucket>, key: string, cfg: BucketConfig, now: number): TokenBucket {
+function keyed(map: QuickLRU<string, TokenBucket>, key: string, cfg: BucketConfig, now: number): TokenBucket {
   let b = map.get(key);
   if (!b) {
-    if (map.size >= MAX_KEYED_BUCKETS) map.delete(map.keys().next().value as string);
     b = new TokenBucket(cfg, now);
     map.set(key, b);
   }

@@ -1,6 +1,7 @@
 // What the gateway needs to know about a request body: its routing key (the first subject) and,
 // for scatter-gather, the parsed request. Hot clients repeat the same bodies, so results are
-// kept in a small bounded map from body text to info and JSON.parse runs once per distinct body.
+// kept in a small LRU (quick-lru) from body text to info and JSON.parse runs once per distinct body.
+import QuickLRU from 'quick-lru';
 
 export interface RequestInfo {
   /** First subject of `subjects`; undefined when there is none (topic queries, bad JSON). */
@@ -19,13 +20,13 @@ const NONE: RequestInfo = Object.freeze({ key: undefined, subjects: [], subjects
 const MAX_KEPT_BODY = 8 * 1024;
 
 export class RequestInfoCache {
-  readonly #max: number;
-  readonly #map = new Map<string, RequestInfo>();
+  readonly #map: QuickLRU<string, RequestInfo>;
   hits = 0;
   misses = 0;
 
+  /** quick-lru keeps between `maxEntries` and twice that many bodies. */
   constructor(maxEntries = 4096) {
-    this.#max = maxEntries;
+    this.#map = new QuickLRU({ maxSize: maxEntries });
   }
 
   get(body: Buffer): RequestInfo {
@@ -40,8 +41,6 @@ export class RequestInfoCache {
     }
     this.misses++;
     info = parseInfo(body);
-    // Oldest-first eviction: enough to keep a hot set and bound memory under random bodies.
-    if (this.#map.size >= this.#max) this.#map.delete(this.#map.keys().next().value as string);
     this.#map.set(text, info);
     return info;
   }

@@ -1,6 +1,7 @@
 // Scatter-gather, part 2: the owners' answers merged into the one a single node would give.
 // Snapshot rows are sorted like the node sorts them (by the field value, NULLs last, ties by
 // subject key ascending) and paged; period rows follow the request's subject order.
+import QuickLRU from 'quick-lru';
 import { okEnvelope } from '../../shared/envelope';
 import type { ScatterPlan } from './plan';
 
@@ -24,12 +25,12 @@ export function mergeAnswers(plan: ScatterPlan, bodies: readonly Buffer[]): stri
  * pure function of the plan and the part bytes, so this never serves anything stale.
  */
 export class MergeMemo {
-  readonly #max: number;
-  readonly #last = new Map<ScatterPlan, { bodies: readonly Buffer[]; merged: string }>();
+  readonly #last: QuickLRU<ScatterPlan, { bodies: readonly Buffer[]; merged: string }>;
   hits = 0;
 
+  /** quick-lru keeps between `maxPlans` and twice that many plans. */
   constructor(maxPlans = 512) {
-    this.#max = maxPlans;
+    this.#last = new QuickLRU({ maxSize: maxPlans });
   }
 
   merge(plan: ScatterPlan, bodies: readonly Buffer[]): string {
@@ -39,7 +40,6 @@ export class MergeMemo {
       return last.merged;
     }
     const merged = mergeAnswers(plan, bodies);
-    if (!last && this.#last.size >= this.#max) this.#last.delete(this.#last.keys().next().value as ScatterPlan);
     this.#last.set(plan, { bodies, merged });
     return merged;
   }

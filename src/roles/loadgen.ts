@@ -17,17 +17,17 @@ import { textReport } from '../loadgen/reportText';
 import { htmlReport } from '../loadgen/reportHtml';
 import type { BenchResult } from '../loadgen/result';
 
-export interface BenchIo {
+export interface LoadgenIo {
   readonly stdout: NodeJS.WritableStream;
   /** Progress and notes; never the result. */
   readonly stderr: NodeJS.WritableStream;
   readonly stderrIsTTY: boolean;
 }
 
-const processIo: BenchIo = { stdout: process.stdout, stderr: process.stderr, stderrIsTTY: process.stderr.isTTY === true };
+const processIo: LoadgenIo = { stdout: process.stdout, stderr: process.stderr, stderrIsTTY: process.stderr.isTTY === true };
 
 /** Runs one load test and prints its report; throws a KmtError on setup problems (a target down, bad data). */
-export async function runLoadgen(o: BenchOptions, io: BenchIo = processIo): Promise<BenchResult> {
+export async function runLoadgen(o: BenchOptions, io: LoadgenIo = processIo): Promise<BenchResult> {
   const scenario = scenarioById(o.scenario);
   if (!scenario) throw new KmtError('KMT_CONFIG', `unknown scenario ${o.scenario}`);
   const note = (line: string) => io.stderr.write(`${line}\n`);

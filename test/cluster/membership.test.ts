@@ -10,7 +10,7 @@ import { mountRegistryRoutes } from '../../src/cluster/registryRoutes';
 import { Router } from '../../src/http/router';
 import { startHttpServer, type RunningServer } from '../../src/http/server';
 import { silentLogger } from '../../src/shared/logger';
-import { closeServer, waitFor } from '../gateway/_helpers';
+import { closeServer, waitFor } from '../helpers';
 
 interface Master {
   registry: MemberRegistry;

@@ -3,7 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { GATEWAY_DEFAULTS } from '../../src/config/gateway';
 import { CircuitBreaker } from '../../src/gateway/breaker';
-import { SNAPSHOT, ManualMembership, http, members, post, startFakeSlave, startTestGateway, type FakeSlave, type TestGateway } from './_helpers';
+import { SNAPSHOT, ManualMembership, http, members, postJson, startFakeSlave, startTestGateway, type FakeSlave, type TestGateway } from '../helpers';
 
 const cfg = GATEWAY_DEFAULTS.breaker;
 
@@ -89,7 +89,7 @@ describe('circuit breaker in the gateway', () => {
     await slave.close();
   });
 
-  const ask = () => post(`${gw.url}/data${SNAPSHOT}`, { ids: 'net_profit', subjects: '33:000001' });
+  const ask = () => postJson(`${gw.url}/data${SNAPSHOT}`, { ids: 'net_profit', subjects: '33:000001' });
   const state = async (): Promise<string> => (await http('GET', `${gw.url}/monitor/circuitbreaker`)).json.data.breakers[0].state;
 
   it('goes CLOSED -> OPEN -> HALF_OPEN -> CLOSED against a slave that fails on demand', async () => {

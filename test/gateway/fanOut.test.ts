@@ -2,7 +2,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { DATA_ROUTES } from '../../src/shared/routes';
-import { STATS, ManualMembership, http, members, startFakeSlave, startTestGateway, type FakeSlave, type TestGateway } from './_helpers';
+import { STATS, ManualMembership, http, members, startFakeSlave, startTestGateway, type FakeSlave, type TestGateway } from '../helpers';
 
 describe('gateway fan-out', () => {
   let a: FakeSlave;

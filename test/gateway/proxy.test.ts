@@ -4,7 +4,7 @@ import { after, before, beforeEach, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { SNAPSHOT, ManualMembership, http, members, post, startFakeSlave, startTestGateway, type FakeSlave, type TestGateway } from './_helpers';
+import { SNAPSHOT, ManualMembership, http, members, postJson, startFakeSlave, startTestGateway, type FakeSlave, type TestGateway } from '../helpers';
 
 describe('gateway proxy', () => {
   let a: FakeSlave;
@@ -45,18 +45,18 @@ describe('gateway proxy', () => {
     assert.equal(slave.seen[0].body, body);
     const direct = await http('POST', `${slave.url}${SNAPSHOT}`, body);
     assert.deepEqual(res.body, direct.body);
-    assert.equal(res.headers['content-type'], 'application/json');
+    assert.equal(res.headers['content-type'], 'application/json; charset=utf-8', "the slave's content type, passed through");
   });
 
   it('routes the same subject to the same slave', async () => {
-    for (let i = 0; i < 5; i++) await post(`${gw.url}/data${SNAPSHOT}`, { ids: 'net_profit', subjects: ['33:000003', '33:000004'] });
+    for (let i = 0; i < 5; i++) await postJson(`${gw.url}/data${SNAPSHOT}`, { ids: 'net_profit', subjects: ['33:000003', '33:000004'] });
     const owner = ownerOf('33:000003');
     assert.equal(owner.seen.length, 5);
     assert.equal(otherThan(owner).seen.length, 0);
   });
 
   it('spreads requests without subjects over the slaves', async () => {
-    for (let i = 0; i < 6; i++) assert.equal((await post(`${gw.url}/data${SNAPSHOT}`, { ids: 'net_profit', topic: 'stock_a_listing_pool' })).status, 200);
+    for (let i = 0; i < 6; i++) assert.equal((await postJson(`${gw.url}/data${SNAPSHOT}`, { ids: 'net_profit', topic: 'stock_a_listing_pool' })).status, 200);
     assert.equal(a.seen.length, 3);
     assert.equal(b.seen.length, 3);
     assert.equal((await http('GET', `${gw.url}/data/health`)).json.status, 'ok');
@@ -75,7 +75,7 @@ describe('gateway proxy', () => {
       { id: survivor.name, addr: survivor.url },
     ]);
     const before = gw.parts.counters.failovers;
-    const res = await post(`${gw.url}/data${SNAPSHOT}`, { ids: 'net_profit', subjects: '33:000005' });
+    const res = await postJson(`${gw.url}/data${SNAPSHOT}`, { ids: 'net_profit', subjects: '33:000005' });
     assert.equal(res.status, 200);
     assert.equal(survivor.seen.length, 1);
     assert.equal(gw.parts.counters.failovers, before + 1);
@@ -92,7 +92,7 @@ describe('gateway proxy', () => {
     it(`answers ${status} naming the slaves when every slave is ${mode}`, async () => {
       a.mode = mode;
       b.mode = mode;
-      const res = await post(`${gw.url}/data${SNAPSHOT}`, { ids: 'net_profit', subjects: '33:000006' });
+      const res = await postJson(`${gw.url}/data${SNAPSHOT}`, { ids: 'net_profit', subjects: '33:000006' });
       assert.equal(res.status, status);
       assert.equal(res.json.status_code, status);
       assert.match(res.json.status_msg, cause);
@@ -104,7 +104,7 @@ describe('gateway proxy', () => {
   it('serves from the other slave when the owner sends garbage', async () => {
     const owner = ownerOf('33:000007');
     owner.mode = 'garbage';
-    const res = await post(`${gw.url}/data${SNAPSHOT}`, { ids: 'net_profit', subjects: '33:000007' });
+    const res = await postJson(`${gw.url}/data${SNAPSHOT}`, { ids: 'net_profit', subjects: '33:000007' });
     assert.equal(res.status, 200);
     assert.equal(res.json.data[0].subject.subject, '33:000007');
   });
@@ -114,13 +114,13 @@ describe('gateway proxy', () => {
     assert.equal(bad.status, 400);
     assert.equal(bad.json.status_msg, 'body must be JSON');
     ownerOf('33:000008').mode = 'fail500';
-    const failed = await post(`${gw.url}/data${SNAPSHOT}`, { ids: 'net_profit', subjects: '33:000008' });
+    const failed = await postJson(`${gw.url}/data${SNAPSHOT}`, { ids: 'net_profit', subjects: '33:000008' });
     assert.equal(failed.status, 500);
   });
 
   it('answers 503 when it knows no slave', async () => {
     membership.set([]);
-    const res = await post(`${gw.url}/data${SNAPSHOT}`, { ids: 'net_profit', subjects: '33:000001' });
+    const res = await postJson(`${gw.url}/data${SNAPSHOT}`, { ids: 'net_profit', subjects: '33:000001' });
     assert.equal(res.status, 503);
     assert.match(res.json.status_msg, /knows no live slaves/);
     const health = await http('GET', `${gw.url}/health`);

@@ -1,12 +1,11 @@
 // Token buckets on their own, and the 429 envelope under a tight configured limit.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { resolveGatewayConfig } from '../../src/config/gateway';
 import { RateLimiter, TokenBucket } from '../../src/gateway/rateLimit';
-import { SNAPSHOT, ManualMembership, members, post, startFakeSlave, startTestGateway, type FakeSlave, type TestGateway } from './_helpers';
+import { SNAPSHOT, ManualMembership, members, postJson, startFakeSlave, startTestGateway, tempDir, type FakeSlave, type TestGateway } from '../helpers';
 
 const off = { rps: 0, burst: 1 };
 
@@ -46,8 +45,9 @@ describe('rate limiting in the gateway', () => {
   let slave: FakeSlave;
   let gw: TestGateway;
 
+  const dir = tempDir({ after });
+
   before(async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'kmt-gw-'));
     const ini = join(dir, 'gateway.ini');
     writeFileSync(ini, '[ratelimit]\nglobal_rps = 1\nglobal_burst = 3\n');
     slave = await startFakeSlave('s1');
@@ -61,7 +61,7 @@ describe('rate limiting in the gateway', () => {
 
   it('answers 429 with the envelope once the configured burst is spent', async () => {
     const answers = [];
-    for (let i = 0; i < 5; i++) answers.push(await post(`${gw.url}/data${SNAPSHOT}`, { ids: 'net_profit', subjects: '33:000001' }));
+    for (let i = 0; i < 5; i++) answers.push(await postJson(`${gw.url}/data${SNAPSHOT}`, { ids: 'net_profit', subjects: '33:000001' }));
     assert.deepEqual(
       answers.map((a) => a.status),
       [200, 200, 200, 429, 429],

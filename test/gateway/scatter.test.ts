@@ -2,7 +2,7 @@
 // equal what one slave answers for the same request.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { PERIOD, SNAPSHOT, ManualMembership, members, post, startFakeSlave, startTestGateway, type FakeSlave, type TestGateway } from './_helpers';
+import { PERIOD, SNAPSHOT, ManualMembership, members, postJson, startFakeSlave, startTestGateway, type FakeSlave, type TestGateway } from '../helpers';
 
 const all = Array.from({ length: 40 }, (_, i) => `33:${String(i + 1).padStart(6, '0')}`);
 
@@ -32,8 +32,8 @@ describe('scatter-gather routing', () => {
 
   for (const [i, req] of snapshots.entries()) {
     it(`answers snapshot request ${i + 1} exactly as a single slave does`, async () => {
-      const direct = await post(`${a.url}${SNAPSHOT}`, req);
-      const viaGateway = await post(`${gw.url}/data${SNAPSHOT}`, req);
+      const direct = await postJson(`${a.url}${SNAPSHOT}`, req);
+      const viaGateway = await postJson(`${gw.url}/data${SNAPSHOT}`, req);
       assert.equal(viaGateway.status, 200);
       assert.deepEqual(viaGateway.json, direct.json);
     });
@@ -41,7 +41,7 @@ describe('scatter-gather routing', () => {
 
   it('asks each owner only for its own subjects, from offset 0 with at most offset + limit rows', async () => {
     for (const s of [a, b, c]) s.seen.length = 0;
-    await post(`${gw.url}/data${SNAPSHOT}`, { ids: 'net_profit', subjects: all.join(','), offset: 5, limit: 7 });
+    await postJson(`${gw.url}/data${SNAPSHOT}`, { ids: 'net_profit', subjects: all.join(','), offset: 5, limit: 7 });
     const parts = [a, b, c].flatMap((s) => s.seen.map((r) => ({ slave: s.name, body: JSON.parse(r.body) })));
     assert.equal(parts.length, 3);
     const asked = parts.flatMap((p) => (p.body.subjects as string).split(','));
@@ -57,8 +57,8 @@ describe('scatter-gather routing', () => {
 
   it('answers a period request with the subjects in request order', async () => {
     const req = { ids: 'net_profit', subjects: [...all.slice(0, 15)].reverse().join(','), from: 0, to: 2_000_000_000 };
-    const direct = await post(`${a.url}${PERIOD}`, req);
-    const viaGateway = await post(`${gw.url}/data${PERIOD}`, req);
+    const direct = await postJson(`${a.url}${PERIOD}`, req);
+    const viaGateway = await postJson(`${gw.url}/data${PERIOD}`, req);
     assert.equal(viaGateway.status, 200);
     assert.deepEqual(viaGateway.json, direct.json);
   });
@@ -66,14 +66,14 @@ describe('scatter-gather routing', () => {
   it('plans the same body separately for snapshot and period', async () => {
     const req = { ids: 'net_profit', subjects: all.slice(0, 12).join(','), from: 0, to: 2_000_000_000, limit: 12 };
     for (const path of [SNAPSHOT, PERIOD, SNAPSHOT]) {
-      const direct = await post(`${a.url}${path}`, req);
-      assert.deepEqual((await post(`${gw.url}/data${path}`, req)).json, direct.json, path);
+      const direct = await postJson(`${a.url}${path}`, req);
+      assert.deepEqual((await postJson(`${gw.url}/data${path}`, req)).json, direct.json, path);
     }
   });
 
   it('forwards a request whose fields it cannot read whole, so the slave gives the precise error', async () => {
     const before = gw.parts.counters.scattered;
-    const res = await post(`${gw.url}/data${SNAPSHOT}`, { ids: 'net_profit', subjects: all.join(','), limit: 'ten' });
+    const res = await postJson(`${gw.url}/data${SNAPSHOT}`, { ids: 'net_profit', subjects: all.join(','), limit: 'ten' });
     assert.equal(res.status, 200, 'the fake slave accepts it; a real one answers 400');
     assert.equal(gw.parts.counters.scattered, before);
   });
@@ -81,7 +81,7 @@ describe('scatter-gather routing', () => {
   it('passes the first part error through unchanged', async () => {
     a.mode = 'fail500';
     try {
-      const res = await post(`${gw.url}/data${SNAPSHOT}`, { ids: 'net_profit', subjects: all.join(',') });
+      const res = await postJson(`${gw.url}/data${SNAPSHOT}`, { ids: 'net_profit', subjects: all.join(',') });
       assert.equal(res.status, 500);
       assert.equal(res.json.status_msg, 'a failed');
     } finally {

@@ -3,8 +3,7 @@ import assert from 'node:assert/strict';
 import { resolveBenchOptions } from '../../src/loadgen/options';
 import { runLoadgen } from '../../src/roles/loadgen';
 import { checkResultShape } from '../../src/loadgen/result';
-import { makeDb, startNode, tempDir } from '../helpers';
-import { quietIo } from './_helpers';
+import { makeDb, quietIo, startNode, tempDir } from '../helpers';
 
 describe('bench against a real data node', () => {
   it('runs every scenario without a failure and reads the hit rate from the node', async (t) => {

@@ -4,7 +4,7 @@ import { spawnSync } from 'node:child_process';
 import { resolveBenchOptions } from '../../src/loadgen/options';
 import { runLoadgen } from '../../src/roles/loadgen';
 import { exitCodeOf, isKmtError } from '../../src/shared/errors';
-import { deadPort, quietIo, startFakeNode, type FakeNode } from './_helpers';
+import { freePort, quietIo, startFakeNode, type FakeNode } from '../helpers';
 
 const nodes: FakeNode[] = [];
 after(() => Promise.all(nodes.map((n) => n.close())));
@@ -13,7 +13,7 @@ describe('the health check before a run', () => {
   it('refuses a dead target up front with a one-line message', async () => {
     const live = await startFakeNode();
     nodes.push(live);
-    const port = await deadPort();
+    const port = await freePort();
     const dead = `http://127.0.0.1:${port}`;
     await assert.rejects(
       runLoadgen(resolveBenchOptions({ target: `${live.url},${dead}`, requests: '10', progress: false }), quietIo()),
@@ -29,7 +29,7 @@ describe('the health check before a run', () => {
   });
 
   it('makes the command exit with code 2 and print only that line', () => {
-    return deadPort().then((port) => {
+    return freePort().then((port) => {
       const r = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/bin.ts', 'bench', '--target', `http://127.0.0.1:${port}/data`], {
         encoding: 'utf8',
         timeout: 20_000,

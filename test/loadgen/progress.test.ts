@@ -2,7 +2,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { startProgress } from '../../src/loadgen/progress';
-import { Collect } from './_helpers';
+import { Collect } from '../helpers';
 
 describe('progress output', () => {
   it('redraws one bar in place on a terminal and clears it at the end', async () => {

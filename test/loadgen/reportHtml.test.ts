@@ -4,7 +4,7 @@ import { resolveBenchOptions } from '../../src/loadgen/options';
 import { runLoadgen } from '../../src/roles/loadgen';
 import { htmlReport } from '../../src/loadgen/reportHtml';
 import { ms } from '../../src/loadgen/reportText';
-import { quietIo, startFakeNode, type FakeNode } from './_helpers';
+import { quietIo, startFakeNode, type FakeNode } from '../helpers';
 
 const nodes: FakeNode[] = [];
 after(() => Promise.all(nodes.map((n) => n.close())));

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { resolveBenchOptions, type BenchFlags } from '../../src/loadgen/options';
 import { runLoadgen } from '../../src/roles/loadgen';
 import { checkResultShape } from '../../src/loadgen/result';
-import { startFakeNode, quietIo, type FakeNode, type FakeNodeOptions } from './_helpers';
+import { startFakeNode, quietIo, type FakeNode, type FakeNodeOptions } from '../helpers';
 
 const nodes: FakeNode[] = [];
 after(() => Promise.all(nodes.map((n) => n.close())));

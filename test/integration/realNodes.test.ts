@@ -5,11 +5,10 @@ import assert from 'node:assert/strict';
 import { rmSync } from 'node:fs';
 import { StaticMembership } from '../../src/cluster/staticMembership';
 import { DATA_ROUTES } from '../../src/shared/routes';
-import { PERIOD, SNAPSHOT, STATS, http, makeTestDb, post, realNodesUnavailable, startNodeProcess, startTestGateway, waitFor, type NodeProcess, type TestGateway } from './_helpers';
+import { PERIOD, SNAPSHOT, STATS, http, makeTestDb, postJson, startNodeProcess, startTestGateway, waitFor, type NodeProcess, type TestGateway } from '../helpers';
 
-const skip = realNodesUnavailable();
-
-describe('gateway with real slaves', { skip }, () => {
+// No skip: a slave that cannot start fails the suite in before().
+describe('gateway with real slaves', () => {
   let dir: string;
   let db: string;
   const nodes: NodeProcess[] = [];
@@ -50,9 +49,9 @@ describe('gateway with real slaves', { skip }, () => {
 
   it('answers every request byte for byte as a single slave does, in both routing modes', async () => {
     for (const [path, req] of requests()) {
-      const direct = await post(`${nodes[0].url}${path}`, req);
+      const direct = await postJson(`${nodes[0].url}${path}`, req);
       for (const gw of [scatter, owner]) {
-        const via = await post(`${gw.url}/data${path}`, req);
+        const via = await postJson(`${gw.url}/data${path}`, req);
         assert.equal(via.status, direct.status, JSON.stringify(req));
         assert.equal(via.text, direct.text, `${gw === scatter ? 'scatter' : 'owner'} ${JSON.stringify(req)}`);
       }
@@ -82,7 +81,7 @@ describe('gateway with real slaves', { skip }, () => {
       const worker = async (w: number): Promise<void> => {
         for (let i = 0; !stop; i++) {
           const s = subjects[(w * 37 + i) % subjects.length];
-          const res = await post(`${gw.url}/data${SNAPSHOT}`, { ids: 'net_profit', subjects: `${s},${subjects[(i * 7) % subjects.length]}`, limit: 5 });
+          const res = await postJson(`${gw.url}/data${SNAPSHOT}`, { ids: 'net_profit', subjects: `${s},${subjects[(i * 7) % subjects.length]}`, limit: 5 });
           statuses.push(res.status);
         }
       };

@@ -1,13 +1,16 @@
 // Gateway configuration: defaults <- INI file <- flags, validated and frozen.
-import { describe, it } from 'node:test';
+import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { GATEWAY_DEFAULTS, resolveGatewayConfig } from '../../src/config/gateway';
+import { tempDir } from '../helpers';
+
+const dir = tempDir({ after });
+let files = 0;
 
 function ini(text: string): string {
-  const file = join(mkdtempSync(join(tmpdir(), 'kmt-gwc-')), 'gateway.ini');
+  const file = join(dir, `gateway-${++files}.ini`);
   writeFileSync(file, text);
   return file;
 }

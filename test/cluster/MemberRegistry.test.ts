@@ -8,7 +8,7 @@ import { CLUSTER_API } from '../../src/shared/routes';
 import { Router } from '../../src/http/router';
 import { startHttpServer, type RunningServer } from '../../src/http/server';
 import { silentLogger } from '../../src/shared/logger';
-import { closeServer, http, post } from '../gateway/_helpers';
+import { closeServer, http, postJson } from '../helpers';
 
 describe('membership registry', () => {
   it('lists a slave after it registers and bumps the version on join and leave only', () => {
@@ -82,15 +82,20 @@ describe('registry HTTP API', () => {
   const api = (op: string): string => `${server.url}${CLUSTER_API}/${op}`;
 
   it('registers, heartbeats and deregisters', async () => {
-    const reg = await post(api('register'), { id: 'slave1', addr: 'http://127.0.0.1:8081', ttl: 5 });
+    const before = registry.version;
+    const reg = await postJson(api('register'), { id: 'slave1', addr: 'http://127.0.0.1:8081', ttl: 5 });
     assert.equal(reg.status, 200);
-    assert.deepEqual({ ...reg.json.data, version: 0 }, { id: 'slave1', addr: 'http://127.0.0.1:8081', ttl: 5, version: 0 });
-    assert.equal((await post(api('heartbeat'), { id: 'slave1' })).status, 200);
+    // The version in the answer is the registry's version after the join: one more than before.
+    assert.deepEqual(reg.json.data, { id: 'slave1', addr: 'http://127.0.0.1:8081', ttl: 5, version: before + 1 });
+    const beat = await postJson(api('heartbeat'), { id: 'slave1' });
+    assert.equal(beat.status, 200);
+    assert.deepEqual(beat.json.data, { id: 'slave1', version: before + 1 }, 'a heartbeat is not a change');
     const list = await http('GET', api('members'));
+    assert.equal(list.json.data.version, before + 1);
     assert.equal(list.json.data.count, 1);
     assert.equal(list.json.data.members[0].ttl, 5);
-    assert.equal((await post(api('deregister'), { id: 'slave1' })).json.data.removed, true);
-    const unknown = await post(api('heartbeat'), { id: 'slave1' });
+    assert.equal((await postJson(api('deregister'), { id: 'slave1' })).json.data.removed, true);
+    const unknown = await postJson(api('heartbeat'), { id: 'slave1' });
     assert.equal(unknown.status, 404);
     assert.equal(unknown.json.error_code, 'KMT_UNKNOWN_MEMBER');
   });
@@ -121,7 +126,7 @@ describe('registry HTTP API', () => {
     const started = Date.now();
     const waiting = http('GET', `${api('members')}?after=${version}&wait=10000`);
     await new Promise((r) => setTimeout(r, 50));
-    await post(api('register'), { id: 'slave9', addr: 'http://127.0.0.1:8089' });
+    await postJson(api('register'), { id: 'slave9', addr: 'http://127.0.0.1:8089' });
     const seen = await waiting;
     const took = Date.now() - started;
     assert.ok(seen.json.data.members.some((m: { id: string }) => m.id === 'slave9'));

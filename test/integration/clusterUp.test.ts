@@ -6,8 +6,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { join } from 'node:path';
-import { CLUSTER_ROUTES, DATA_ROUTES } from '../../src/shared/routes';
-import { BUNDLE, SNAPSHOT, http, makeTestDb, pidAlive, post, realNodesUnavailable, startNodeProcess, waitFor } from '../gateway/_helpers';
+import { DATA_ROUTES } from '../../src/shared/routes';
+import { BUNDLE, SNAPSHOT, http, makeTestDb, pidAlive, postJson, waitFor } from '../helpers';
 
 interface Up {
   proc: ChildProcess;
@@ -39,25 +39,8 @@ async function portClosed(url: string): Promise<boolean> {
   });
 }
 
-/** Undefined when the bundle's master serves the registry API (the node role wires it in). */
-async function registryUnavailable(): Promise<string | undefined> {
-  const missing = realNodesUnavailable();
-  if (missing) return missing;
-  const { dir, db } = await makeTestDb(5);
-  const master = await startNodeProcess('master', ['--db', db]);
-  try {
-    const res = await http('GET', `${master.url}${CLUSTER_ROUTES.members}`);
-    return res.status === 200 ? undefined : 'the master in the bundle does not serve the registry yet';
-  } finally {
-    master.kill('SIGKILL');
-    await master.exited;
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
-
-const skip = await registryUnavailable();
-
-describe('cluster up', { skip }, () => {
+// No skip: a master that does not serve the registry fails the first test (no READY line).
+describe('cluster up', () => {
   let dir: string;
   let db: string;
   const spawned: ChildProcess[] = [];
@@ -88,7 +71,7 @@ describe('cluster up', { skip }, () => {
     const health = await http('GET', `${ready.gateway}/health`);
     assert.deepEqual([...health.json.nodes].sort(), [...ready.slaves].sort());
     const subjects = (await http('GET', `${ready.slaves[0]}${DATA_ROUTES.subjects}?offset=0&limit=4`)).json.data.subjects as string[];
-    const answer = await post(`${ready.gateway}/data${SNAPSHOT}`, { ids: 'net_profit', subjects: subjects.join(','), limit: 4 });
+    const answer = await postJson(`${ready.gateway}/data${SNAPSHOT}`, { ids: 'net_profit', subjects: subjects.join(','), limit: 4 });
     assert.equal(answer.status, 200);
     assert.equal(answer.json.data.length, 4);
 
@@ -97,7 +80,7 @@ describe('cluster up', { skip }, () => {
     const slave1Pid = childPids[1];
     const argv = readFileSync(`/proc/${slave1Pid}/cmdline`, 'utf8').split('\0').filter(Boolean);
     process.kill(slave1Pid, 'SIGKILL');
-    for (const s of subjects) assert.equal((await post(`${ready.gateway}/data${SNAPSHOT}`, { ids: 'net_profit', subjects: s })).status, 200);
+    for (const s of subjects) assert.equal((await postJson(`${ready.gateway}/data${SNAPSHOT}`, { ids: 'net_profit', subjects: s })).status, 200);
     const restarted = spawn(argv[0], argv.slice(1), { stdio: 'ignore' });
     spawned.push(restarted);
     await waitFor(

@@ -1,5 +1,5 @@
 // Bundles src/ into one ESM file (dist/kamaitachi.mjs) and puts the sql.js WASM beside it,
-// where src/store/sqljs.ts looks for it first.
+// where src/store/sqljs.ts looks for it first. The etcd client stays outside (see `external`).
 import { build } from 'esbuild';
 import { copyFileSync, mkdirSync, chmodSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -16,6 +16,9 @@ await build({
   target: 'node20',
   sourcemap: 'linked',
   logLevel: 'warning',
+  // The etcd client is imported only when [etcd] endpoints are set, and etcd3 reads its .proto
+  // files relative to its own directory: both stay in node_modules (they are dependencies).
+  external: ['etcd3', 'cockatiel'],
   // CommonJS dependencies (pino, sql.js) use require() and __dirname; give the ESM bundle both.
   banner: {
     js: [

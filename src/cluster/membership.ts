@@ -1,5 +1,5 @@
 // The one interface the gateway learns slaves through. The master long-poll, a static --nodes
-// list and (later) etcd each implement it; nothing else in the gateway knows which one runs.
+// list and etcd each implement it; nothing else in the gateway knows which one runs.
 
 /** A live slave as the registry knows it. `id` places it on the ring, `addr` is where to call it. */
 export interface Member {
@@ -32,6 +32,8 @@ export interface MembershipStatus {
   /** Unix ms of the last successful contact; undefined for static lists. */
   readonly lastContactMs: number | undefined;
   readonly lastError: string | undefined;
+  /** The write primary's address when the source publishes it (etcd's `<prefix>master`). */
+  readonly master?: string | undefined;
 }
 
 /** Same ids and addresses in the same order. */

@@ -5,6 +5,7 @@ import { KmtError } from '../shared/errors';
 import type { LogLevel } from '../shared/logger';
 import { parseIntSetting } from './ini';
 import { ROUTING_MODES, type RoutingMode } from './gateway';
+import { parseEtcdEndpoints, parseEtcdPrefix } from './etcd';
 
 export interface ClusterUpOptions {
   /** Number of slaves. Default 2. */
@@ -29,6 +30,10 @@ export interface ClusterUpOptions {
   readonly gatewayConfig: string | undefined;
   /** Log level of the children (info, debug or trace; their logs go to files). Default info. */
   readonly logLevel: LogLevel;
+  /** Run membership on this etcd (started by the user) instead of the master's registry. Default none. */
+  readonly etcd: readonly string[] | undefined;
+  /** The etcd key prefix for every role. Default the roles' own (/kamaitachi/nodes/). */
+  readonly etcdPrefix: string | undefined;
   /** How long startup may take before giving up. Default 120 s. */
   readonly startupTimeoutMs: number;
   /** How long a child may take to stop before SIGKILL. Default 8 s. */
@@ -47,6 +52,8 @@ export interface ClusterUpFlags {
   routing?: string;
   gatewayConfig?: string;
   logLevel?: string;
+  etcd?: string;
+  etcdPrefix?: string;
   startupTimeout?: string;
 }
 
@@ -93,6 +100,8 @@ export function resolveClusterUpOptions(flags: ClusterUpFlags): ClusterUpOptions
     routing,
     gatewayConfig: flags.gatewayConfig,
     logLevel,
+    etcd: flags.etcd === undefined ? undefined : parseEtcdEndpoints(flags.etcd, '--etcd'),
+    etcdPrefix: flags.etcdPrefix === undefined ? undefined : parseEtcdPrefix(flags.etcdPrefix, '--etcd-prefix'),
     startupTimeoutMs: int(flags.startupTimeout, '--startup-timeout', d.startupTimeoutSec, 1, 3600) * 1000,
     stopGraceMs: d.stopGraceMs,
   });

@@ -2,6 +2,7 @@
 // validated once and frozen.
 import { KmtError } from '../shared/errors';
 import { LOG_LEVELS, type LogLevel } from '../shared/logger';
+import { resolveEtcdConfig, type EtcdConfig, type EtcdFlags } from './etcd';
 import { loadSettings, parseBaseUrl, parseIntSetting, type Settings } from './ini';
 
 /**
@@ -47,8 +48,10 @@ export interface GatewayConfig {
   readonly host: string;
   /** Default 9000 ([server] port); 0 picks a free port. */
   readonly port: number;
-  /** Registry to follow ([cluster] master). Default http://127.0.0.1:8080 unless `nodes` is given. */
+  /** Registry to follow ([cluster] master). Default http://127.0.0.1:8080 unless `nodes` or `etcd` is given. */
   readonly master: string | undefined;
+  /** Follow the slaves in etcd instead of the master ([etcd] endpoints, --etcd); `nodes` wins over it. Default none. */
+  readonly etcd: EtcdConfig | undefined;
   /** Static slave list ([gateway] nodes); when given, no registry is followed. Default none. */
   readonly nodes: readonly string[];
   /**
@@ -74,7 +77,7 @@ export interface GatewayConfig {
 }
 
 /** Flags as commander hands them over: strings, or undefined when not given. */
-export interface GatewayFlags {
+export interface GatewayFlags extends EtcdFlags {
   config?: string;
   host?: string;
   port?: string;
@@ -108,9 +111,10 @@ export function resolveGatewayConfig(flags: GatewayFlags): GatewayConfig {
     .filter(Boolean)
     .map((n) => parseBaseUrl(n, nodesWhat));
   const masterRaw = flags.master ?? file.str('cluster', 'master');
+  const etcd = resolveEtcdConfig(file, flags);
   const master = masterRaw
     ? parseBaseUrl(masterRaw, flags.master !== undefined ? '--master' : '[cluster] master')
-    : nodes.length === 0
+    : nodes.length === 0 && !etcd
       ? GATEWAY_DEFAULTS.master
       : undefined;
   const routing = (flags.routing ?? file.str('gateway', 'routing') ?? GATEWAY_DEFAULTS.routing) as RoutingMode;
@@ -127,6 +131,7 @@ export function resolveGatewayConfig(flags: GatewayFlags): GatewayConfig {
     port: flags.port !== undefined ? parseIntSetting(flags.port, '--port', 0, 65535) : (file.int('server', 'port', 0, 65535) ?? GATEWAY_DEFAULTS.port),
     master: nodes.length > 0 && flags.master === undefined ? undefined : master,
     nodes: Object.freeze(nodes),
+    etcd,
     routing,
     virtualNodes: file.int('gateway', 'virtual_nodes', 1, 10_000) ?? GATEWAY_DEFAULTS.virtualNodes,
     upstreamTimeoutMs: file.int('gateway', 'upstream_timeout_ms', 1, 600_000) ?? GATEWAY_DEFAULTS.upstreamTimeoutMs,

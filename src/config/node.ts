@@ -2,6 +2,7 @@
 // validated once and frozen.
 import { KmtError } from '../shared/errors';
 import { LOG_LEVELS, type LogLevel } from '../shared/logger';
+import { MASTER_NAME, resolveEtcdConfig, type EtcdConfig, type EtcdFlags } from './etcd';
 import { loadSettings, parseBaseUrl, parseIntSetting } from './ini';
 
 export type NodeRole = 'master' | 'slave';
@@ -30,11 +31,13 @@ export interface NodeConfig {
   readonly master: string | undefined;
   /** Registration lease in seconds ([etcd] ttl); heartbeats every ttl/3. Default 10. */
   readonly ttlSec: number;
+  /** Register in etcd instead of with the master ([etcd] endpoints, --etcd); see config/etcd.ts. Default none. */
+  readonly etcd: EtcdConfig | undefined;
   readonly logLevel: LogLevel;
 }
 
 /** Flags as commander hands them over: strings, or undefined when not given. */
-export interface NodeFlags {
+export interface NodeFlags extends EtcdFlags {
   config?: string;
   db?: string;
   host?: string;
@@ -97,7 +100,11 @@ export function resolveNodeConfig(role: NodeRole, flags: NodeFlags): NodeConfig 
         : (file.int('query', 'max_limit', 1) ?? NODE_DEFAULTS.maxLimit),
     master: masterRaw && role === 'slave' ? parseBaseUrl(masterRaw, flags.master ? '--master' : '[cluster] master') : undefined,
     ttlSec: file.int('etcd', 'ttl', 1, 3600) ?? NODE_DEFAULTS.ttlSec,
+    etcd: resolveEtcdConfig(file, flags),
     logLevel,
   };
+  if (config.etcd && role === 'slave' && serviceName === MASTER_NAME) {
+    throw new KmtError('KMT_CONFIG', `a slave cannot be named "${MASTER_NAME}" with etcd: <prefix>${MASTER_NAME} is the master's key; choose another --name`);
+  }
   return Object.freeze(config);
 }

@@ -2,6 +2,7 @@
 // the listening address, and shuts down cleanly on SIGTERM/SIGINT (shared lifecycle rules).
 import type { GatewayConfig } from '../config/gateway';
 import type { MembershipSource } from '../cluster/membership';
+import { EtcdMembership } from '../cluster/etcdMembership';
 import { MasterMembership } from '../cluster/masterMembership';
 import { StaticMembership } from '../cluster/staticMembership';
 import { createGateway } from '../gateway/gateway';
@@ -11,11 +12,14 @@ import { exitOnSignal, failStart } from './lifecycle';
 
 export interface RunningGateway {
   readonly server: RunningServer;
+  /** The write primary: --master / [cluster] master, else as published in etcd; undefined while unknown. */
+  master(): string | undefined;
   stop(): Promise<void>;
 }
 
 export function membershipFor(config: GatewayConfig, logger: Logger): MembershipSource {
   if (config.nodes.length > 0 && config.master === undefined) return new StaticMembership(config.nodes);
+  if (config.etcd) return new EtcdMembership({ etcd: config.etcd, logger });
   return new MasterMembership({ master: config.master as string, logger, ttlSec: config.ttlSec });
 }
 
@@ -37,7 +41,7 @@ export async function startGateway(config: GatewayConfig, logger: Logger): Promi
       await server.close(4000);
       gateway.close();
     })());
-  return { server, stop };
+  return { server, master: () => config.master ?? membership.status().master, stop };
 }
 
 /** `kamaitachi gateway`: config errors are one line and exit 2; signals stop it gracefully. */

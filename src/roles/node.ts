@@ -13,6 +13,8 @@ import { FinanceStore } from '../store/FinanceStore';
 import { MemberRegistry } from '../cluster/MemberRegistry';
 import { mountRegistryRoutes } from '../cluster/registryRoutes';
 import { startMembership } from '../cluster/heartbeat';
+import { createEtcdClient } from '../cluster/etcdClient';
+import { startEtcdNode } from '../cluster/etcdNode';
 import { createLogger, type Logger } from '../shared/logger';
 import { exitOnSignal, failStart } from './lifecycle';
 
@@ -20,6 +22,8 @@ export interface RunningNode {
   readonly url: string;
   readonly port: number;
   readonly engine: QueryEngine;
+  /** The write primary: --master / [cluster] master, else as published in etcd; undefined while unknown. */
+  master(): string | undefined;
   /** Saves the cache snapshot now. */
   saveSnapshot(): Promise<void>;
   /** Stops accepting, finishes in-flight requests, deregisters, saves the snapshot. */
@@ -29,6 +33,8 @@ export interface RunningNode {
 export async function startDataNode(config: NodeConfig, logger: Logger): Promise<RunningNode> {
   const t0 = performance.now();
   const startedAt = Date.now();
+  // Loaded before listening, so that registering once listening costs only etcd round trips.
+  const etcdClient = config.etcd ? await createEtcdClient(config.etcd) : undefined;
   const store = await FinanceStore.open(config.db, { fingerprint: config.snapshotPath !== undefined });
   const engine = new QueryEngine(store, { cacheBytes: config.cacheBytes, maxLimit: config.maxLimit });
 
@@ -83,8 +89,12 @@ export async function startDataNode(config: NodeConfig, logger: Logger): Promise
       logger.warn({ err, file: config.snapshotPath }, 'could not save the cache snapshot');
     }
   };
-  // A slave with a master registers and heartbeats; an unreachable master is retried, never fatal.
-  const membership = config.master
+  // With etcd every node registers there (and the master's registry is not used); otherwise a
+  // slave with a master registers and heartbeats. An unreachable registry is retried, never fatal.
+  const etcd = config.etcd && etcdClient
+    ? startEtcdNode({ etcd: config.etcd, client: etcdClient, name, addr: config.serviceAddr ?? url, role: config.role, startedAt, findMaster: config.role === 'slave' && !config.master, logger })
+    : undefined;
+  const membership = config.master && !etcd
     ? startMembership({ master: config.master, id: name, addr: config.serviceAddr ?? url, ttlSec: config.ttlSec, logger })
     : undefined;
 
@@ -98,12 +108,13 @@ export async function startDataNode(config: NodeConfig, logger: Logger): Promise
     url,
     port: server.port,
     engine,
+    master: () => config.master ?? etcd?.master(),
     saveSnapshot,
     close() {
       closing ??= (async () => {
         if (timer) clearInterval(timer);
         // Leave the ring first so the gateway stops sending while in-flight requests finish.
-        await membership?.stop();
+        await Promise.all([membership?.stop(), etcd?.stop()]);
         // Release the gateways' held long-polls, or they would keep the close waiting.
         registry?.close();
         await server.close(4000);

@@ -8,6 +8,7 @@ import { HEALTH } from '../shared/routes';
 import { callJson } from '../cluster/jsonClient';
 import { ChildRole, describeExit } from './child';
 import { ensureDatabase, nodeCopy } from './dataFiles';
+import { probeEtcd } from '../cluster/etcdClient';
 import type { ClusterUpOptions } from '../config/clusterUp';
 
 export interface LocalCluster {
@@ -33,6 +34,10 @@ export class StartupError extends Error {
  * stop what is already running.
  */
 export async function startLocalCluster(o: ClusterUpOptions, say: (line: string) => void, started: ChildRole[] = []): Promise<LocalCluster> {
+  if (o.etcd) {
+    const down = await probeEtcd(o.etcd);
+    if (down) throw new StartupError(`etcd is not answering (${down}); start it first, e.g. etcd --data-dir /tmp/kamaitachi-etcd`, undefined);
+  }
   await mkdir(join(o.dataDir, 'logs'), { recursive: true });
   await ensureDatabase(o.db, o.stocks, say);
   const names = ['master', ...Array.from({ length: o.slaves }, (_, i) => `slave${i + 1}`)];
@@ -45,6 +50,8 @@ export async function startLocalCluster(o: ClusterUpOptions, say: (line: string)
     started.push(child);
     return child;
   };
+  // With etcd, every role finds the others there: slaves and the gateway get no --master.
+  const etcdArgs = o.etcd ? ['--etcd', o.etcd.join(','), ...(o.etcdPrefix ? ['--etcd-prefix', o.etcdPrefix] : [])] : [];
   const nodeArgs = (role: string, i: number, port: number): string[] => [
     role,
     '--db', copies[i],
@@ -53,16 +60,17 @@ export async function startLocalCluster(o: ClusterUpOptions, say: (line: string)
     '--name', names[i],
     '--snapshot', join(o.dataDir, `${names[i]}.snapshot`),
     '--log-level', o.logLevel,
+    ...etcdArgs,
   ];
 
   try {
     const master = spawnRole('master', nodeArgs('master', 0, o.masterPort));
     const masterUrl = await ready(master, left);
     const slaves = names.slice(1).map((name, k) =>
-      spawnRole(name, [...nodeArgs('slave', k + 1, o.slaveBasePort === 0 ? 0 : o.slaveBasePort + k), '--master', masterUrl]),
+      spawnRole(name, [...nodeArgs('slave', k + 1, o.slaveBasePort === 0 ? 0 : o.slaveBasePort + k), ...(o.etcd ? [] : ['--master', masterUrl])]),
     );
     await Promise.all(slaves.map((s) => ready(s, left)));
-    const gatewayArgs = ['gateway', '--host', o.host, '--port', String(o.gatewayPort), '--master', masterUrl, '--log-level', o.logLevel];
+    const gatewayArgs = ['gateway', '--host', o.host, '--port', String(o.gatewayPort), ...(o.etcd ? etcdArgs : ['--master', masterUrl]), '--log-level', o.logLevel];
     if (o.routing) gatewayArgs.push('--routing', o.routing);
     if (o.gatewayConfig) gatewayArgs.push('--config', o.gatewayConfig);
     const gateway = spawnRole('gateway', gatewayArgs);

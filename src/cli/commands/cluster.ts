@@ -16,6 +16,8 @@ export function clusterCommand(): Command {
     .option('--slave-base-port <n>', `slave i listens on base+i-1, 0 = any free ports (default ${d.slaveBasePort})`)
     .option('--gateway-port <n>', `gateway port, 0 = any free port (default ${d.gatewayPort})`)
     .addOption(new Option('--routing <mode>', "gateway routing (default: the gateway's, see kamaitachi gateway --help)").choices(['owner', 'scatter']))
+    .option('--etcd <urls>', 'membership through an etcd you started (e.g. http://127.0.0.1:2379) instead of the master (default none)')
+    .option('--etcd-prefix <prefix>', "etcd key prefix of every role (default: the roles' own, /kamaitachi/nodes/)")
     .option('--gateway-config <file>', 'INI file for the gateway, e.g. conf/gateway.ini (default none)')
     // Never quieter than info: the supervisor learns each child's address from its "listening" line.
     .addOption(new Option('--log-level <level>', `log level of every role, written to <data-dir>/logs (default ${d.logLevel})`).choices(['info', 'debug', 'trace']))

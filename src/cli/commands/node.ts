@@ -1,5 +1,6 @@
 // `kamaitachi master` and `kamaitachi slave`: declares the flags and hands them to the node role.
 import { Command } from 'commander';
+import { ETCD_DEFAULTS } from '../../config/etcd';
 import { NODE_DEFAULTS, resolveNodeConfig, type NodeFlags, type NodeRole } from '../../config/node';
 import { runNode } from '../../roles/node';
 import { DATA_ROUTES } from '../../shared/routes';
@@ -26,7 +27,11 @@ function nodeCommand(role: NodeRole): Command {
     .option('--max-limit <n>', `largest "limit" a snapshot request may ask for (default: ${NODE_DEFAULTS.maxLimit})`)
     .option('--name <id>', `node id in the registry and stats (default: kamaitachi-${role}-<port>)`)
     .option('--log-level <level>', `fatal, error, warn, info, debug, trace or silent (default: ${NODE_DEFAULTS.logLevel})`);
-  if (role === 'slave') cmd.option('--master <addr>', 'master to register with, host:port (default: none = standalone)');
+  if (role === 'slave') cmd.option('--master <addr>', 'master to register with, host:port (default: none = standalone, or as published in etcd)');
+  cmd
+    .option('--etcd <urls>', 'register in etcd instead of with the master, e.g. http://127.0.0.1:2379 (comma-separated; "none" = off; default: none)')
+    .option('--etcd-prefix <prefix>', `etcd key prefix; the node registers under <prefix><name> (default: ${ETCD_DEFAULTS.prefix})`)
+    .option('--etcd-ttl <sec>', `etcd lease in seconds, at least ${ETCD_DEFAULTS.minTtlSec} (default: ${ETCD_DEFAULTS.ttlSec})`);
   cmd.addHelpText(
     'after',
     `\nExample:\n  kamaitachi ${role} --db ./data/finance.db --port ${port}\n  curl -s -XPOST http://127.0.0.1:${port}${DATA_ROUTES.snapshot} -d '{"ids":"operating_income","subjects":"33:000001"}'`,

@@ -1,0 +1,56 @@
+// A data node's whole use of etcd on one client: its registration (etcdRegistration.ts) and, for
+// a slave started without --master, following the prefix to learn the write primary from
+// `<prefix>master` (etcdMembership.ts). Nothing here blocks serving: etcd may be down at start.
+// The client is made by the caller (createEtcdClient) before the node listens, so registering
+// once it listens costs only etcd round trips, not loading gRPC.
+import type { EtcdConfig } from '../config/etcd';
+import type { Logger } from '../shared/logger';
+import type { EtcdClient } from './etcdClient';
+import { EtcdMembership } from './etcdMembership';
+import { startEtcdRegistration } from './etcdRegistration';
+
+export interface EtcdNodeOptions {
+  readonly etcd: EtcdConfig;
+  /** Owned from here on: stop() closes it. */
+  readonly client: EtcdClient;
+  readonly name: string;
+  readonly addr: string;
+  readonly role: 'master' | 'slave';
+  /** Unix ms when the process started. */
+  readonly startedAt: number;
+  /** Follow `<prefix>master` (a slave that was not told where the master is). */
+  readonly findMaster: boolean;
+  readonly logger: Logger;
+}
+
+export interface EtcdNode {
+  registered(): boolean;
+  /** The master's address as published in etcd; undefined until seen or when not followed. */
+  master(): string | undefined;
+  /** Revokes the registration and closes the client. */
+  stop(): Promise<void>;
+}
+
+export function startEtcdNode(opts: EtcdNodeOptions): EtcdNode {
+  const { etcd, client, logger } = opts;
+  const registration = startEtcdRegistration({
+    client,
+    prefix: etcd.prefix,
+    name: opts.name,
+    record: { addr: opts.addr, role: opts.role, started_at: opts.startedAt },
+    ttlSec: etcd.ttlSec,
+    logger,
+  });
+  const follower = opts.findMaster ? new EtcdMembership({ etcd, logger, client }) : undefined;
+  // Not awaited: the first list arrives whenever etcd answers.
+  void follower?.start(0);
+  return {
+    registered: () => registration.registered(),
+    master: () => follower?.master(),
+    async stop() {
+      await follower?.stop();
+      await registration.stop();
+      client.close();
+    },
+  };
+}

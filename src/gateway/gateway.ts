@@ -39,7 +39,13 @@ export function createGateway(opts: GatewayOptions): GatewayParts {
   const { config, membership, logger } = opts;
   const now = opts.now ?? Date.now;
   const counters = new GatewayCounters();
-  const pool = new UpstreamPool({ timeoutMs: config.upstreamTimeoutMs, maxSockets: config.maxSockets });
+  const pool = new UpstreamPool({
+    timeoutMs: config.upstreamTimeoutMs,
+    maxSockets: config.maxSockets,
+    maxWaiting: config.maxWaiting,
+    waitTimeoutMs: config.waitTimeoutMs,
+    maxAnswerBytes: config.maxAnswerBytes,
+  });
   const backends = new Backends({ ring: new HashRing({ virtualNodes: config.virtualNodes, hash: opts.hash }), pool, breaker: config.breaker, logger, now });
   backends.follow(membership);
   const forwarder = new Forwarder(backends, pool, counters, now);

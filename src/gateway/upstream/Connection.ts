@@ -1,9 +1,9 @@
-// What the pool needs from one kept-alive HTTP/1.1 connection to a node, whichever client
-// implements it: one request at a time, exactly one outcome per request, and a connection that
-// is never handed out again once anything about it was wrong.
+// What the pool needs from one kept-alive HTTP/1.1 connection to a node: one request at a time,
+// exactly one outcome per request, and a connection that is never handed out again once
+// anything about it was wrong. RawConnection implements it; tests may inject another.
 import type { FailureCause } from './causes';
 
-/** A request as the pool built it; `head` is only used by clients that write raw bytes. */
+/** A request as the pool built it. */
 export interface OutgoingRequest {
   readonly method: string;
   readonly path: string;

@@ -4,7 +4,6 @@
 import type { ConnectionFactory, OutgoingRequest } from './Connection';
 import { NodePool } from './NodePool';
 import { UpstreamCall, type UpstreamAnswer } from './UpstreamCall';
-import { UndiciConnection } from './UndiciConnection';
 import { RawConnection } from './RawConnection';
 
 export interface UpstreamPoolOptions {
@@ -30,8 +29,7 @@ export class UpstreamPool {
 
   constructor(opts: UpstreamPoolOptions) {
     this.#opts = Object.freeze({ ...opts });
-    // MEASUREMENT ONLY (removed after the decision): KMT_UPSTREAM_CLIENT=raw picks the hand-written client.
-    this.#connect = opts.connect ?? (process.env.KMT_UPSTREAM_CLIENT === 'raw' ? (t) => new RawConnection(t) : (t) => new UndiciConnection(t));
+    this.#connect = opts.connect ?? ((t) => new RawConnection(t));
   }
 
   /**

@@ -67,6 +67,19 @@ export interface GatewayConfig {
   readonly upstreamTimeoutMs: number;
   /** Kept-alive connections per slave at most ([gateway] max_sockets). Default 256. */
   readonly maxSockets: number;
+  /**
+   * Callers that may wait for a connection to one slave once it has max_sockets in use
+   * ([gateway] max_waiting). More are refused at once with 503 (queue_full) and fail over.
+   * Default 1024.
+   */
+  readonly maxWaiting: number;
+  /**
+   * Longest wait for a free connection to one slave ([gateway] wait_timeout_ms); a caller leaves
+   * the queue at its deadline with 503 (queue_timeout). upstream_timeout_ms bounds it too. Default 1000.
+   */
+  readonly waitTimeoutMs: number;
+  /** Largest answer body accepted from a slave ([gateway] max_answer_bytes); larger is a 502 (too_large). Default 8 MiB. */
+  readonly maxAnswerBytes: number;
   /** Largest request body accepted ([gateway] max_body_bytes). Default 1 MiB. */
   readonly maxBodyBytes: number;
   /** Registry lease in seconds ([etcd] ttl); bridges a master restart. Default 10. */
@@ -95,6 +108,9 @@ export const GATEWAY_DEFAULTS = {
   virtualNodes: 150,
   upstreamTimeoutMs: 3000,
   maxSockets: 256,
+  maxWaiting: 1024,
+  waitTimeoutMs: 1000,
+  maxAnswerBytes: 8 * 1024 * 1024,
   maxBodyBytes: 1024 * 1024,
   ttlSec: 10,
   logLevel: 'info' as LogLevel,
@@ -136,6 +152,9 @@ export function resolveGatewayConfig(flags: GatewayFlags): GatewayConfig {
     virtualNodes: file.int('gateway', 'virtual_nodes', 1, 10_000) ?? GATEWAY_DEFAULTS.virtualNodes,
     upstreamTimeoutMs: file.int('gateway', 'upstream_timeout_ms', 1, 600_000) ?? GATEWAY_DEFAULTS.upstreamTimeoutMs,
     maxSockets: file.int('gateway', 'max_sockets', 1, 100_000) ?? GATEWAY_DEFAULTS.maxSockets,
+    maxWaiting: file.int('gateway', 'max_waiting', 0, 1_000_000) ?? GATEWAY_DEFAULTS.maxWaiting,
+    waitTimeoutMs: file.int('gateway', 'wait_timeout_ms', 1, 600_000) ?? GATEWAY_DEFAULTS.waitTimeoutMs,
+    maxAnswerBytes: file.int('gateway', 'max_answer_bytes', 1024, 2 ** 31 - 1) ?? GATEWAY_DEFAULTS.maxAnswerBytes,
     maxBodyBytes: file.int('gateway', 'max_body_bytes', 1024) ?? GATEWAY_DEFAULTS.maxBodyBytes,
     ttlSec: file.int('etcd', 'ttl', 1, 3600) ?? GATEWAY_DEFAULTS.ttlSec,
     rateLimit: Object.freeze({

@@ -5,21 +5,12 @@
 import { KmtError } from '../shared/errors';
 import type { NodeState, Nodes } from './nodes';
 import type { GatewayCounters } from './counters';
-import { UpstreamError, type FailureCause, type UpstreamAnswer, type UpstreamPool } from './upstream';
+import { UpstreamError, causeCode, causeText, type UpstreamAnswer, type UpstreamPool } from './upstream';
 
 export interface Forwarded {
   readonly answer: UpstreamAnswer;
   readonly node: NodeState;
 }
-
-const CAUSE_TEXT: Record<FailureCause, string> = {
-  refused: 'refused the connection',
-  reset: 'dropped the connection',
-  timeout: 'did not answer in time',
-  truncated: 'sent a truncated answer',
-  bad_answer: 'sent an answer that is not JSON',
-  unavailable: 'is unavailable',
-};
 
 export class Forwarder {
   readonly #nodes: Nodes;
@@ -63,7 +54,7 @@ export class Forwarder {
       } catch (err) {
         if (!(err instanceof UpstreamError)) throw err;
         counters.upstreamError(err.kind);
-        nodes.recordFailure(b, `${CAUSE_TEXT[err.kind]}: ${err.message}`);
+        nodes.recordFailure(b, `${causeText(err.kind)}: ${err.message}`);
         (failures ??= []).push({ node: b, err });
       }
     }
@@ -75,12 +66,10 @@ export class Forwarder {
 function noSlaveCouldServe(failures: Array<{ node: NodeState; err: UpstreamError }> | undefined, open: NodeState[] | undefined, known: number): KmtError {
   if (known === 0) return new KmtError('KMT_UNAVAILABLE', 'no slave is available: the gateway knows no live slaves (check the master and the slaves)');
   const parts: string[] = [];
-  for (const f of failures ?? []) parts.push(`slave ${f.node.id} (${f.node.addr}) ${CAUSE_TEXT[f.err.kind]}: ${f.err.message}`);
+  for (const f of failures ?? []) parts.push(`slave ${f.node.id} (${f.node.addr}) ${causeText(f.err.kind)}: ${f.err.message}`);
   if (open) parts.push(`circuit breaker open for ${open.map((b) => `${b.id} (${b.addr})`).join(', ')}`);
   const msg = `no slave could serve the request: ${parts.join('; ')}`;
   // The status follows the first slave tried (the owner): its failure is the one that mattered.
   const first = failures?.[0]?.err.kind;
-  if (first === 'timeout') return new KmtError('KMT_GATEWAY_TIMEOUT', msg);
-  if (first === 'reset' || first === 'truncated' || first === 'bad_answer') return new KmtError('KMT_BAD_GATEWAY', msg);
-  return new KmtError('KMT_UNAVAILABLE', msg);
+  return new KmtError(first ? causeCode(first) : 'KMT_UNAVAILABLE', msg);
 }

@@ -40,7 +40,13 @@ export function createGateway(opts: GatewayOptions): GatewayParts {
   const { config, membership, logger } = opts;
   const now = opts.now ?? Date.now;
   const counters = new GatewayCounters();
-  const pool = new UpstreamPool({ timeoutMs: config.upstreamTimeoutMs, maxSockets: config.maxSockets });
+  const pool = new UpstreamPool({
+    timeoutMs: config.upstreamTimeoutMs,
+    maxSockets: config.maxSockets,
+    maxWaiting: config.maxWaiting,
+    waitTimeoutMs: config.waitTimeoutMs,
+    maxAnswerBytes: config.maxAnswerBytes,
+  });
   const nodes = new Nodes({ ring: new HashRing({ virtualNodes: config.virtualNodes, hash: opts.hash }), pool, breaker: config.breaker, logger, now });
   nodes.follow(membership);
   const forwarder = new Forwarder(nodes, pool, counters);

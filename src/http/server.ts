@@ -50,6 +50,8 @@ export async function startHttpServer(opts: HttpServerOptions): Promise<RunningS
     });
     // Tell keep-alive clients to reconnect elsewhere instead of reusing this socket.
     if (closing) res.setHeader('connection', 'close');
+    // Echo the gateway's request id: it tells this answer from a stray one on a kept-alive connection.
+    if (req.headers['x-kamaitachi-request'] !== undefined) res.setHeader('x-kamaitachi-request', req.headers['x-kamaitachi-request']);
     let result: void | Promise<void>;
     try {
       const { handler, path } = router.resolve(req.method ?? 'GET', req.url ?? '/');

@@ -4,6 +4,7 @@ import type { BreakerConfig } from '../config/gateway';
 import type { Member, MembershipSource } from '../cluster/membership';
 import type { Logger } from '../shared/logger';
 import { CircuitBreaker } from './breaker';
+import { LatencyHistogram } from './LatencyHistogram';
 import type { HashRing } from './ring';
 import type { UpstreamPool } from './upstream';
 
@@ -11,6 +12,8 @@ export interface Backend {
   readonly id: string;
   readonly addr: string;
   readonly breaker: CircuitBreaker;
+  /** Upstream call latency of the current second; the status feed reads and resets it. */
+  readonly latency: LatencyHistogram;
   requests: number;
   errors: number;
   lastError: string | undefined;
@@ -67,6 +70,7 @@ export class Backends {
           id: m.id,
           addr: m.addr,
           breaker: new CircuitBreaker(this.#opts.breaker, this.#opts.now),
+          latency: new LatencyHistogram(),
           requests: 0,
           errors: 0,
           lastError: undefined,

@@ -2,6 +2,7 @@
 // breaker is open, call the first that can take it, and fail over to the next on refusal,
 // reset, timeout or garbage. Only when none can serve does the caller get a 5xx envelope that
 // names each slave and what went wrong.
+import { performance } from 'node:perf_hooks';
 import { KmtError } from '../shared/errors';
 import type { Backend, Backends } from './backends';
 import type { GatewayCounters } from './counters';
@@ -57,8 +58,10 @@ export class Forwarder {
       }
       counters.upstream_calls++;
       b.requests++;
+      const t0 = performance.now();
       try {
         const answer = await this.#pool.call(b.addr, method, path, body, contentType);
+        b.latency.record(performance.now() - t0);
         // A 500 is about this request, not the slave's health: neither a success nor a failure.
         if (answer.status === 500) b.breaker.release();
         else b.breaker.onSuccess();
@@ -66,6 +69,7 @@ export class Forwarder {
         return { answer, backend: b };
       } catch (err) {
         if (!(err instanceof UpstreamError)) throw err;
+        b.latency.record(performance.now() - t0);
         b.breaker.onFailure();
         counters.upstreamError(err.kind);
         b.errors++;

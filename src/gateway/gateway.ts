@@ -13,6 +13,8 @@ import { createMetrics } from './metrics';
 import { mountMonitorRoutes } from './monitorRoutes';
 import { DATA_PREFIX, dataProxy } from './proxy';
 import { RateLimiter } from './rateLimit';
+import { StatusFeed } from './ui/statusFeed';
+import { mountUiRoutes } from './ui/uiRoutes';
 import { RequestInfoCache } from './requestInfo';
 import { HashRing, type HashFn } from './ring';
 import { UpstreamPool } from './upstream';
@@ -21,6 +23,8 @@ export interface GatewayParts {
   readonly router: Router;
   readonly backends: Backends;
   readonly counters: GatewayCounters;
+  /** The status page's sampler (GET /ui); idle until the page or its data is first requested. */
+  readonly feed: StatusFeed;
   /** Stops following membership and closes every upstream connection. */
   close(): void;
 }
@@ -59,12 +63,16 @@ export function createGateway(opts: GatewayOptions): GatewayParts {
     routing: config.routing,
     startedAt: now(),
   });
+  const feed = new StatusFeed({ backends, membership, counters, routing: config.routing, startedAt: now(), now });
+  mountUiRoutes(router, feed);
 
   return {
     router,
     backends,
     counters,
+    feed,
     close() {
+      feed.stop();
       backends.stop();
       pool.close();
     },

@@ -51,13 +51,24 @@ function cards(d) {
   const cacheShare = c.cache.max_bytes ? c.cache.bytes / c.cache.max_bytes : 0;
   return [
     card('Members in ring', c.in_ring + '<small> / ' + c.members + '</small>',
-      c.down ? '<span style="color:var(--bad)">' + c.down + ' down</span>' : (c.members ? 'all answering' : 'none known'), ''),
+      c.down ? '<span class="bad">' + c.down + ' down</span>' : (c.members ? 'all answering' : 'none known'), ringBar(d.members)),
     card('Requests / s', perSec(c.requests_per_s), '5xx answers: ' + perSec(c.errors_per_s) + ' / s',
       big(c.series.requests_per_s, 'requests/s', perSec, COLORS.rps)),
-    card('Hit rate', pct(c.hit_rate), 'cache lookups on the members', big(c.series.hit_rate, 'hit rate', pct, COLORS.hit, 100)),
-    card('p99 upstream', ms(c.p99_ms), 'gateway → member calls', big(c.series.p99_ms, 'p99', ms, COLORS.p99)),
-    card('Cache', bytes(c.cache.bytes), bar(cacheShare, 'of the byte budget') + ' of ' + bytes(c.cache.max_bytes) + ' · ' + num(c.cache.entries) + ' entries', ''),
+    card('Hit rate', pct(c.hit_rate), has(c.hit_rate) ? 'of cache lookups on the members' : 'idle: no lookups in the last second',
+      big(c.series.hit_rate, 'hit rate', pct, COLORS.hit, 100)),
+    card('p99 upstream', ms(c.p99_ms), has(c.p99_ms) ? 'gateway → member calls' : 'idle: no upstream calls in the last second',
+      big(c.series.p99_ms, 'p99', ms, COLORS.p99)),
+    card('Cache', bytes(c.cache.bytes), bar(cacheShare, 'of the byte budget') + ' ' + pct(cacheShare * 100) + ' of ' + bytes(c.cache.max_bytes),
+      '<div class="sub">' + num(c.cache.entries) + ' entries on ' + c.members + ' member' + (c.members === 1 ? '' : 's') + '</div>'),
   ].join('');
+}
+
+// The hash circle as one bar: each member's share of the keys, coloured by its state.
+function ringBar(list) {
+  const live = list.filter((m) => m.in_ring);
+  if (!live.length) return '';
+  return '<div class="ring">' + live.map((m) => '<i class="' + (STATES[m.state] || ['', 'idle'])[1] + '" style="width:' + (m.ring_share * 100).toFixed(2) + '%" title="' +
+    esc(m.id + ': ' + num(m.ring_share * 100, 1) + '% of the keys, ' + (STATES[m.state] || [m.state])[0]) + '">' + esc(m.id) + '</i>').join('') + '</div>';
 }
 
 function metric(value, values, label, fmt, color, cap, max) {

@@ -54,6 +54,13 @@ tr.gone td{opacity:.55}
 .bar{display:inline-block;width:72px;height:7px;background:var(--idlebg);border-radius:4px;overflow:hidden;vertical-align:middle}
 .bar>i{display:block;height:100%;background:var(--accent)}
 .bar.full>i{background:var(--warn)}
+.ring{display:flex;height:18px;margin-top:10px;border-radius:4px;overflow:hidden;gap:2px}
+.ring i{display:block;font-style:normal;font-size:11px;line-height:18px;text-align:center;overflow:hidden;white-space:nowrap;color:var(--panel);font-weight:600}
+.ring i.ok{background:var(--ok)}
+.ring i.warn{background:var(--warn)}
+.ring i.bad{background:var(--bad)}
+.ring i.idle{background:var(--idle)}
+.bad{color:var(--bad)}
 .why{color:var(--muted);font-size:12px;white-space:normal;max-width:340px}
 .events{list-style:none;margin:0;padding:0;max-height:330px;overflow-y:auto;font-size:13px}
 .events li{padding:6px 14px;border-bottom:1px solid var(--line);display:flex;gap:10px;align-items:baseline}

@@ -2,6 +2,7 @@
 // breaker is open, call the first that can take it, and fail over to the next on refusal,
 // reset, timeout or garbage. Only when none can serve does the caller get a 5xx envelope that
 // names each slave and what went wrong.
+import { performance } from 'node:perf_hooks';
 import { KmtError } from '../shared/errors';
 import type { NodeState, Nodes } from './nodes';
 import type { GatewayCounters } from './counters';
@@ -47,14 +48,15 @@ export class Forwarder {
       }
       counters.upstream_calls++;
       nodes.recordCall(b);
+      const t0 = performance.now();
       try {
         const answer = await this.#pool.call(b.addr, method, path, body, contentType);
-        nodes.recordAnswer(b, answer.status);
+        nodes.recordAnswer(b, answer.status, performance.now() - t0);
         return { answer, node: b };
       } catch (err) {
         if (!(err instanceof UpstreamError)) throw err;
         counters.upstreamError(err.kind);
-        nodes.recordFailure(b, `${causeText(err.kind)}: ${err.message}`);
+        nodes.recordFailure(b, `${causeText(err.kind)}: ${err.message}`, performance.now() - t0);
         (failures ??= []).push({ node: b, err });
       }
     }

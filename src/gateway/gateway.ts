@@ -14,6 +14,8 @@ import { createMetrics } from './metrics';
 import { mountMonitorRoutes } from './monitorRoutes';
 import { dataProxy } from './proxy';
 import { RateLimiter } from './rateLimit';
+import { StatusFeed } from './ui/statusFeed';
+import { mountUiRoutes } from './ui/uiRoutes';
 import { RequestInfoCache } from './requestInfo';
 import { HashRing, type HashFn } from './ring';
 import { UpstreamPool } from './upstream';
@@ -22,6 +24,8 @@ export interface GatewayParts {
   readonly router: Router;
   readonly nodes: Nodes;
   readonly counters: GatewayCounters;
+  /** The status page's sampler (GET /ui); idle until the page or its data is first requested. */
+  readonly feed: StatusFeed;
   /** Stops following membership and closes every upstream connection. */
   close(): void;
 }
@@ -66,12 +70,16 @@ export function createGateway(opts: GatewayOptions): GatewayParts {
     routing: config.routing,
     startedAt: now(),
   });
+  const feed = new StatusFeed({ nodes, membership, counters, routing: config.routing, startedAt: now(), now });
+  mountUiRoutes(router, feed);
 
   return {
     router,
     nodes,
     counters,
+    feed,
     close() {
+      feed.stop();
       nodes.stop();
       pool.close();
     },

@@ -5,6 +5,7 @@ import type { BreakerConfig } from '../config/gateway';
 import type { Member, MembershipSource } from '../cluster/membership';
 import type { Logger } from '../shared/logger';
 import { CircuitBreaker } from './breaker';
+import { LatencyHistogram } from './LatencyHistogram';
 import type { HashRing } from './ring';
 import type { UpstreamPool } from './upstream';
 
@@ -13,6 +14,8 @@ export interface NodeState {
   readonly id: string;
   readonly addr: string;
   readonly breaker: CircuitBreaker;
+  /** Upstream call latency of the current second; the status feed reads and resets it. */
+  readonly latency: LatencyHistogram;
   /** Upstream calls made to it since it joined. */
   readonly requests: number;
   /** Of those, the calls that failed. */
@@ -76,6 +79,7 @@ export class Nodes {
           id: m.id,
           addr: m.addr,
           breaker: new CircuitBreaker(this.#opts.breaker, this.#opts.now),
+          latency: new LatencyHistogram(),
           requests: 0,
           errors: 0,
           lastError: undefined,
@@ -116,14 +120,16 @@ export class Nodes {
   }
 
   /** `node` answered with `status`. A 500 is about the request, not the node's health: neither a success nor a failure for its breaker. */
-  recordAnswer(node: NodeState, status: number): void {
+  recordAnswer(node: NodeState, status: number, ms: number): void {
+    node.latency.record(ms);
     if (status === 500) node.breaker.release();
     else node.breaker.onSuccess();
     (node as Writable<NodeState>).lastOkAt = this.#now();
   }
 
   /** The call to `node` failed; `reason` says how, for /monitor/status. */
-  recordFailure(node: NodeState, reason: string): void {
+  recordFailure(node: NodeState, reason: string, ms: number): void {
+    node.latency.record(ms);
     node.breaker.onFailure();
     const n = node as Writable<NodeState>;
     n.errors++;

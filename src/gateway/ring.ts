@@ -58,6 +58,19 @@ export class HashRing {
     this.#walks = this.#buildWalks(pts.map((p) => p.node), unique.length);
   }
 
+  /** Fraction of the hash circle each node owns, i.e. its expected share of the keys (status page). */
+  shares(): Map<string, number> {
+    const out = new Map<string, number>(this.#nodes.map((n) => [n, 0]));
+    const pts = this.#points;
+    for (let i = 0; i < pts.length; i++) {
+      // Point i owns the keys after the previous point up to itself; point 0 also owns the wrap-around.
+      const arc = i === 0 ? pts[0] + 2 ** 32 - pts[pts.length - 1] : pts[i] - pts[i - 1];
+      const owner = this.#walks[i][0];
+      out.set(owner, (out.get(owner) as number) + arc / 2 ** 32);
+    }
+    return out;
+  }
+
   /** The node that owns `key`, or undefined on an empty ring. */
   owner(key: string): string | undefined {
     return this.candidates(key)[0];

@@ -18,7 +18,8 @@ export interface NodeIdentity {
   readonly startedAt: number;
 }
 
-export function mountDataRoutes(router: Router, engine: QueryEngine, id: NodeIdentity, metrics: Registry, logger: Logger): void {
+/** `observe` sees every answered snapshot/period body (the status page's subject tally). */
+export function mountDataRoutes(router: Router, engine: QueryEngine, id: NodeIdentity, metrics: Registry, logger: Logger, observe?: (raw: Buffer) => void): void {
   // The hot path: no promises, the stored answer bytes written as they are.
   const answer = (run: (raw: Buffer) => Buffer) => (req: IncomingMessage, res: ServerResponse) =>
     collectBody(req, DEFAULT_BODY_LIMIT, (err, raw) => {
@@ -31,6 +32,7 @@ export function mountDataRoutes(router: Router, engine: QueryEngine, id: NodeIde
         return sendError(res, e);
       }
       sendJson(res, 200, out);
+      observe?.(raw);
     });
   router.post(DATA_ROUTES.snapshot, answer((raw) => engine.snapshot(raw)));
   router.post(DATA_ROUTES.period, answer((raw) => engine.period(raw)));

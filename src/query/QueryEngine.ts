@@ -190,6 +190,11 @@ export class QueryEngine {
     this.counters.reset();
   }
 
+  /** The stock name of a subject the node holds. */
+  subjectName(subject: string): string | undefined {
+    return this.store.directory.get(subject)?.name;
+  }
+
   /** A page of the subject keys, of one topic or of all; `total` counts the whole list. */
   subjects(topic: string | undefined, offset: number, limit: number): { total: number; subjects: readonly string[] } {
     const dir = this.store.directory;

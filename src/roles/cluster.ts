@@ -79,6 +79,7 @@ async function printSummary(cluster: LocalCluster, o: ClusterUpOptions): Promise
   say('');
   say(`kamaitachi cluster is up: ${o.slaves} slave${o.slaves > 1 ? 's' : ''}`);
   for (const [name, c] of rows) say(`  ${name.padEnd(8)} ${c.url}  (pid ${c.pid})`);
+  say(`  status   ${gw}/ui  (live page; each node has its own at <node>/ui)`);
   say(`  logs     ${join(o.dataDir, 'logs')}/`);
   say('');
   say('Try:');

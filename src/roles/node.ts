@@ -6,6 +6,8 @@ import type { NodeConfig, NodeRole } from '../config/node';
 import { readSnapshot, writeSnapshot } from '../cache/SnapshotFile';
 import { mountDataRoutes } from '../http/dataRoutes';
 import { nodeMetrics } from '../http/nodeMetrics';
+import { mountNodeUi } from '../http/ui/nodeUiRoutes';
+import { SubjectTally } from '../http/ui/subjectTally';
 import { Router } from '../http/router';
 import { startHttpServer } from '../http/server';
 import { QueryEngine } from '../query/QueryEngine';
@@ -52,7 +54,9 @@ export async function startDataNode(config: NodeConfig, logger: Logger): Promise
   let name = config.serviceName ?? '';
   const router = new Router();
   const identity = { node: () => name, role: config.role, url: () => config.serviceAddr ?? url, startedAt };
-  mountDataRoutes(router, engine, identity, nodeMetrics(engine, identity), logger);
+  const tally = new SubjectTally();
+  mountDataRoutes(router, engine, identity, nodeMetrics(engine, identity), logger, tally.observe);
+  const uiFeed = mountNodeUi(router, engine, identity, tally);
   const registry = config.role === 'master' ? new MemberRegistry({ ttlSec: config.ttlSec }) : undefined;
   if (registry) mountRegistryRoutes(router, registry);
 
@@ -113,6 +117,7 @@ export async function startDataNode(config: NodeConfig, logger: Logger): Promise
     close() {
       closing ??= (async () => {
         if (timer) clearInterval(timer);
+        uiFeed.stop();
         // Leave the ring first so the gateway stops sending while in-flight requests finish.
         await Promise.all([membership?.stop(), etcd?.stop()]);
         // Release the gateways' held long-polls, or they would keep the close waiting.

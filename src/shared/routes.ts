@@ -37,3 +37,9 @@ export const MONITOR_ROUTES = {
   status: '/monitor/status',
   circuitBreaker: '/monitor/circuitbreaker',
 } as const;
+
+/** The status pages, on the gateway and on every data node alike (docs/ui.md): the page and the JSON it polls. */
+export const UI_ROUTES = {
+  page: '/ui',
+  data: '/monitor/ui.json',
+} as const;

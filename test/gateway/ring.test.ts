@@ -26,6 +26,30 @@ describe('hash ring', () => {
     assert.deepEqual(ring.candidates('21'), ['b', 'a']);
   });
 
+  it('gives each node the share of the hash circle its points own', () => {
+    const hash = (s: string): number => {
+      const m = /^(a|b)#(\d)$/.exec(s);
+      return m ? (Number(m[2]) + 1) * 10 + (m[1] === 'b' ? 5 : 0) : Number(s);
+    };
+    const ring = new HashRing({ virtualNodes: 3, hash });
+    ring.set(['a', 'b']);
+    const shares = ring.shares();
+    // b owns (10,15], (20,25] and (30,35]; a owns the rest, the wrap-around included.
+    assert.equal(shares.get('b'), 15 / 2 ** 32);
+    assert.equal(shares.get('a'), 1 - 15 / 2 ** 32);
+  });
+
+  it('reports shares that sum to one and match where keys land', () => {
+    const ring = new HashRing();
+    ring.set(['slave1', 'slave2', 'slave3']);
+    const shares = ring.shares();
+    assert.ok(Math.abs([...shares.values()].reduce((s, v) => s + v, 0) - 1) < 1e-9);
+    const landed = new Map<string, number>();
+    for (const k of keys) landed.set(ring.owner(k) as string, (landed.get(ring.owner(k) as string) ?? 0) + 1);
+    for (const [node, share] of shares) assert.ok(Math.abs((landed.get(node) ?? 0) / keys.length - share) < 0.02, `${node}: share ${share}`);
+    assert.deepEqual(new HashRing().shares(), new Map());
+  });
+
   it('routes the same subject to the same slave on every gateway, however its ring was built', () => {
     const a = new HashRing();
     a.set(['slave1', 'slave2', 'slave3']);

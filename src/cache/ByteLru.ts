@@ -1,6 +1,11 @@
 // An LRU bounded by bytes, not entries (lru-cache with maxSize), whose entries carry tags
 // (the subjects and topics an answer was built from) so one subject's entries can be dropped
 // when its data changes, wherever they are cached.
+//
+// The budget is the memory: an entry is charged its value's bytes plus its key, its tag
+// references and a fixed overhead measured on the real heap (docs/design.md, "The byte budget
+// is the memory"), and every distinct tag is charged its index set. A test compares the charge
+// with the live heap and external memory an entry really holds.
 import { LRUCache } from 'lru-cache';
 
 export interface Sized {
@@ -14,13 +19,32 @@ interface Slot<V> {
   readonly size: number;
 }
 
-/** Map and bookkeeping overhead per entry, on top of key and value. */
-const ENTRY_OVERHEAD = 96;
+/**
+ * Bytes an entry holds besides its value's own bytes and its key's characters: the lru-cache
+ * node (map entry, list links, size cell), the slot object, the value object and, for an
+ * answer, its Buffer's JS object, ArrayBuffer and backing-store header. Measured with
+ * test/cache/budget.test.ts.
+ */
+export const ENTRY_OVERHEAD = 200;
+/** A key is a one-byte string: its characters plus the string header. */
+const KEY_HEADER = 24;
+/** One tag reference: the slot's array cell and the key's place in the tag's index set. */
+export const TAG_REF_BYTES = 48;
+/** A distinct tag: its string, its index set and the map entry pointing at it. */
+export const TAG_BYTES = 160;
+
+interface TagIndex {
+  /** The one copy of the tag string that every slot shares. */
+  readonly tag: string;
+  readonly keys: Set<string>;
+}
 
 export class ByteLru<V extends Sized> {
   readonly maxBytes: number;
   readonly #lru: LRUCache<string, Slot<V>> | null;
-  readonly #tagged = new Map<string, Set<string>>();
+  readonly #tagged = new Map<string, TagIndex>();
+  /** Bytes of the tag index outside the entries' own charge (distinct tags). */
+  #indexBytes = 0;
   #evictions = 0;
 
   constructor(maxBytes: number) {
@@ -34,8 +58,11 @@ export class ByteLru<V extends Sized> {
             dispose: (slot, key, reason) => {
               if (reason === 'evict') this.#evictions++;
               for (const tag of slot.tags) {
-                const keys = this.#tagged.get(tag);
-                if (keys && keys.delete(key) && keys.size === 0) this.#tagged.delete(tag);
+                const index = this.#tagged.get(tag);
+                if (index && index.keys.delete(key) && index.keys.size === 0) {
+                  this.#tagged.delete(tag);
+                  this.#indexBytes -= TAG_BYTES + tag.length;
+                }
               }
             },
           })
@@ -54,13 +81,25 @@ export class ByteLru<V extends Sized> {
   set(key: string, value: V, tags: readonly string[] = []): void {
     const lru = this.#lru;
     if (!lru) return;
-    const size = value.bytes + key.length * 2 + ENTRY_OVERHEAD;
+    const size = value.bytes + key.length + KEY_HEADER + ENTRY_OVERHEAD + tags.length * TAG_REF_BYTES;
     if (size > this.maxBytes) return;
-    lru.set(key, { value, tags, size });
-    for (const tag of tags) {
-      let keys = this.#tagged.get(tag);
-      if (!keys) this.#tagged.set(tag, (keys = new Set()));
-      keys.add(key);
+    // Slots keep the index's copy of each tag, so a tag string exists once however many
+    // entries carry it (callers build tags by concatenation, a new string every time).
+    const shared = tags.length === 0 ? tags : new Array<string>(tags.length);
+    for (let i = 0; i < tags.length; i++) {
+      const tag = tags[i];
+      let index = this.#tagged.get(tag);
+      if (!index) {
+        this.#tagged.set(tag, (index = { tag, keys: new Set() }));
+        this.#indexBytes += TAG_BYTES + tag.length;
+      }
+      index.keys.add(key);
+      (shared as string[])[i] = index.tag;
+    }
+    lru.set(key, { value, tags: shared, size });
+    // lru-cache keeps the entries within the budget; the distinct tags' index comes on top.
+    while (this.#indexBytes > 0 && lru.calculatedSize + this.#indexBytes > this.maxBytes && lru.size > 0) {
+      lru.pop(); // disposed as 'evict', so counted
     }
   }
 
@@ -70,24 +109,26 @@ export class ByteLru<V extends Sized> {
 
   /** Drops every entry carrying `tag`; returns how many. */
   invalidateTag(tag: string): number {
-    const keys = this.#tagged.get(tag);
-    if (!keys) return 0;
+    const index = this.#tagged.get(tag);
+    if (!index) return 0;
     let n = 0;
-    for (const key of [...keys]) if (this.delete(key)) n++;
+    for (const key of [...index.keys]) if (this.delete(key)) n++;
     return n;
   }
 
   clear(): void {
     this.#lru?.clear();
     this.#tagged.clear();
+    this.#indexBytes = 0;
   }
 
   get entries(): number {
     return this.#lru?.size ?? 0;
   }
 
+  /** Bytes charged: entries plus the tag index. */
   get bytes(): number {
-    return this.#lru?.calculatedSize ?? 0;
+    return (this.#lru?.calculatedSize ?? 0) + this.#indexBytes;
   }
 
   get evictions(): number {

@@ -87,7 +87,7 @@ export class QueryEngine {
     }
     const tags: string[] = [];
     const data = route === ROUTE_SNAPSHOT ? this.#snapshotData(raw, tags) : this.#periodData(raw, tags);
-    const body = Buffer.from(okEnvelope(data));
+    const body = ownBuffer(okEnvelope(data));
     this.counters.misses++;
     const answer: Answer = { body, bytes: body.length };
     this.cache.set(key, answer, tags);
@@ -231,6 +231,17 @@ export class QueryEngine {
       },
     };
   }
+}
+
+/**
+ * The answer in a buffer of its own. Buffer.from would cut small answers out of shared 8 KiB
+ * slabs, and one surviving answer keeps its whole slab alive: under eviction churn the process
+ * held several times the cache budget.
+ */
+function ownBuffer(text: string): Buffer {
+  const body = Buffer.allocUnsafeSlow(Buffer.byteLength(text));
+  body.write(text);
+  return body;
 }
 
 function viewKey(topic: string, asOf: number): string {

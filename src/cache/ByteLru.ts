@@ -85,22 +85,25 @@ export class ByteLru<V extends Sized> {
     if (size > this.maxBytes) return;
     // Slots keep the index's copy of each tag, so a tag string exists once however many
     // entries carry it (callers build tags by concatenation, a new string every time).
-    const shared = tags.length === 0 ? tags : new Array<string>(tags.length);
-    for (let i = 0; i < tags.length; i++) {
-      const tag = tags[i];
-      let index = this.#tagged.get(tag);
-      if (!index) {
-        this.#tagged.set(tag, (index = { tag, keys: new Set() }));
-        this.#indexBytes += TAG_BYTES + tag.length;
-      }
-      index.keys.add(key);
-      (shared as string[])[i] = index.tag;
-    }
+    const shared = tags.length === 0 ? tags : tags.map((tag) => this.#index(tag).tag);
+    // Replacing a key disposes its old slot, which takes the key out of the tag index: so the
+    // key goes into the index only after the set.
     lru.set(key, { value, tags: shared, size });
+    for (const tag of shared) this.#index(tag).keys.add(key);
     // lru-cache keeps the entries within the budget; the distinct tags' index comes on top.
     while (this.#indexBytes > 0 && lru.calculatedSize + this.#indexBytes > this.maxBytes && lru.size > 0) {
       lru.pop(); // disposed as 'evict', so counted
     }
+  }
+
+  /** The index entry of a tag, made on first use. */
+  #index(tag: string): TagIndex {
+    let index = this.#tagged.get(tag);
+    if (!index) {
+      this.#tagged.set(tag, (index = { tag, keys: new Set() }));
+      this.#indexBytes += TAG_BYTES + tag.length;
+    }
+    return index;
   }
 
   delete(key: string): boolean {
@@ -135,12 +138,14 @@ export class ByteLru<V extends Sized> {
     return this.#evictions;
   }
 
-  /** Entries from least to most recently used, so reinserting them in order restores recency. */
-  *oldestFirst(): Generator<{ key: string; value: V; tags: readonly string[] }> {
-    if (!this.#lru) return;
-    for (const key of this.#lru.rkeys()) {
-      const slot = this.#lru.peek(key);
-      if (slot) yield { key, value: slot.value, tags: slot.tags };
-    }
+  /** Keys from least to most recently used, taken at once: entries may come and go afterwards. */
+  keysOldestFirst(): string[] {
+    return this.#lru ? [...this.#lru.rkeys()] : [];
+  }
+
+  /** An entry without touching its recency; undefined once it is gone. */
+  peek(key: string): { value: V; tags: readonly string[] } | undefined {
+    const slot = this.#lru?.peek(key);
+    return slot && { value: slot.value, tags: slot.tags };
   }
 }

@@ -8,7 +8,8 @@
 // by construction: the next one finds the stored answer.
 import { ByteLru, type Sized } from '../cache/ByteLru';
 import { CacheStats } from '../cache/CacheStats';
-import type { CacheImage } from '../cache/SnapshotFile';
+import type { SnapshotEntry } from '../cache/SnapshotFile';
+import type { SnapshotSource } from '../cache/SnapshotSaver';
 import { okEnvelope } from '../shared/envelope';
 import type { FinanceStore } from '../store/FinanceStore';
 import { rowAsOf } from '../store/frame';
@@ -169,25 +170,33 @@ export class QueryEngine {
     return topics.length;
   }
 
-  /** What the cache holds, for the snapshot file, least recently used first. */
-  image(): CacheImage {
-    const answers: Array<[string, Buffer, readonly string[]]> = [];
-    const views: Array<[string, number]> = [];
-    for (const { key, value, tags } of this.cache.oldestFirst()) {
-      if (key[0] === 'a') answers.push([key, (value as Answer).body, tags]);
-      else if (key[0] === 't') views.push([(value as TopicView).topic, (value as TopicView).asOf]);
-    }
-    return { fingerprint: this.store.fingerprint, answers, views };
+  /**
+   * What the cache holds, for the snapshot file: entries least recently used first, read one at
+   * a time while the file is written (keys are listed at once; an entry gone meanwhile is skipped).
+   */
+  snapshotSource(): SnapshotSource {
+    const cache = this.cache;
+    const keys = cache.keysOldestFirst();
+    return {
+      fingerprint: this.store.fingerprint,
+      entries: (function* (): Generator<SnapshotEntry> {
+        for (const key of keys) {
+          const e = cache.peek(key);
+          if (!e) continue;
+          if (key[0] === 'a') yield { kind: 'answer', key, body: (e.value as Answer).body, tags: e.tags };
+          else if (key[0] === 't') yield { kind: 'view', topic: (e.value as TopicView).topic, asOf: (e.value as TopicView).asOf };
+        }
+      })(),
+    };
   }
 
-  /** Refills the cache from a snapshot image; counters start from zero afterwards. */
-  restore(image: CacheImage): void {
-    for (const [topic, asOf] of image.views) this.topicView(topic, asOf);
-    for (const [key, body, tags] of image.answers) {
-      const answer: Answer = { body, bytes: body.length };
-      this.cache.set(key, answer, tags);
+  /** Puts back one entry of a snapshot file (in file order, so recency is restored too). */
+  restoreEntry(e: SnapshotEntry): void {
+    if (e.kind === 'view') this.topicView(e.topic, e.asOf);
+    else {
+      const answer: Answer = { body: e.body, bytes: e.body.length };
+      this.cache.set(e.key, answer, e.tags);
     }
-    this.counters.reset();
   }
 
   /** The stock name of a subject the node holds. */

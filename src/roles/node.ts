@@ -3,7 +3,8 @@
 // process (a failed start is one line and exitCodeOf(err); signals shut it down gracefully).
 import { performance } from 'node:perf_hooks';
 import type { NodeConfig, NodeRole } from '../config/node';
-import { readSnapshot, writeSnapshot } from '../cache/SnapshotFile';
+import { readSnapshot } from '../cache/SnapshotFile';
+import { SnapshotSaver } from '../cache/SnapshotSaver';
 import { mountDataRoutes } from '../http/dataRoutes';
 import { nodeMetrics } from '../http/nodeMetrics';
 import { mountNodeUi } from '../http/ui/nodeUiRoutes';
@@ -20,6 +21,13 @@ import { startEtcdNode } from '../cluster/etcdNode';
 import { createLogger, type Logger } from '../shared/logger';
 import { exitOnSignal, failStart } from './lifecycle';
 
+/**
+ * Shutdown's shares of time: in-flight requests get `drainMs`, the cache snapshot `snapshotMs`
+ * (a 256 MiB cache saves in a few seconds on this machine, see README "Measured here"), leaving
+ * the membership `leaveMs`. A node still busy after all three exits with code 1.
+ */
+const SHUTDOWN = { drainMs: 4000, snapshotMs: 60_000, leaveMs: 2000 } as const;
+
 export interface RunningNode {
   readonly url: string;
   readonly port: number;
@@ -28,7 +36,7 @@ export interface RunningNode {
   master(): string | undefined;
   /** Saves the cache snapshot now. */
   saveSnapshot(): Promise<void>;
-  /** Stops accepting, finishes in-flight requests, deregisters, saves the snapshot. */
+  /** Stops accepting, finishes in-flight requests, saves the snapshot, deregisters. */
   close(): Promise<void>;
 }
 
@@ -41,11 +49,13 @@ export async function startDataNode(config: NodeConfig, logger: Logger): Promise
   const engine = new QueryEngine(store, { cacheBytes: config.cacheBytes, maxLimit: config.maxLimit });
 
   if (config.snapshotPath) {
-    const image = await readSnapshot(config.snapshotPath, store.fingerprint);
-    if ('unusable' in image) logger.warn({ event: 'snapshot_skipped', file: config.snapshotPath, reason: image.unusable }, 'starting with a cold cache');
+    const loaded = await readSnapshot(config.snapshotPath, store.fingerprint, (e) => engine.restoreEntry(e));
+    if ('unusable' in loaded) logger.warn({ event: 'snapshot_skipped', file: config.snapshotPath, reason: loaded.unusable }, 'starting with a cold cache');
     else {
-      engine.restore(image);
+      // Restored entries are not this run's hits or misses.
+      engine.resetCounters({ clear: false });
       const { entries, bytes } = engine.stats().cache;
+      if (loaded.warning) logger.warn({ event: 'snapshot_partial', file: config.snapshotPath, reason: loaded.warning }, 'cache snapshot partly restored');
       logger.info({ event: 'snapshot_loaded', file: config.snapshotPath, entries, bytes }, 'cache restored from snapshot');
     }
   }
@@ -84,13 +94,14 @@ export async function startDataNode(config: NodeConfig, logger: Logger): Promise
   const warm = engine.stats().cache;
   logger.info({ event: 'warm', topics, entries: warm.entries, bytes: warm.bytes, ms: Math.round(performance.now() - warmStart) }, 'warm-up done');
 
+  const saver = config.snapshotPath ? new SnapshotSaver(config.snapshotPath, () => engine.snapshotSource()) : undefined;
   const saveSnapshot = async (): Promise<void> => {
-    if (!config.snapshotPath) return;
+    if (!saver) return;
     try {
-      const bytes = await writeSnapshot(config.snapshotPath, engine.image());
-      logger.info({ event: 'snapshot_saved', file: config.snapshotPath, bytes, entries: engine.stats().cache.entries }, 'cache snapshot saved');
+      const saved = await saver.save();
+      logger.info({ event: 'snapshot_saved', file: saver.path, ...saved }, 'cache snapshot saved');
     } catch (err) {
-      logger.warn({ err, file: config.snapshotPath }, 'could not save the cache snapshot');
+      logger.warn({ err, file: saver.path }, 'could not save the cache snapshot');
     }
   };
   // With etcd every node registers there (and the master's registry is not used); otherwise a
@@ -118,12 +129,15 @@ export async function startDataNode(config: NodeConfig, logger: Logger): Promise
       closing ??= (async () => {
         if (timer) clearInterval(timer);
         uiFeed.stop();
-        // Leave the ring first so the gateway stops sending while in-flight requests finish.
-        await Promise.all([membership?.stop(), etcd?.stop()]);
-        // Release the gateways' held long-polls, or they would keep the close waiting.
+        // Release the gateways' held long-polls, or they would keep the drain waiting.
         registry?.close();
-        await server.close(4000);
+        // Stop accepting and drain: a gateway meets a refused connection and fails over at
+        // once, so no request is lost while the node saves its state.
+        await server.close(SHUTDOWN.drainMs);
+        // The snapshot has its own share of the time (a periodic save still running is
+        // finished first, never overlapped), then the node leaves the membership.
         await saveSnapshot();
+        await Promise.all([membership?.stop(), etcd?.stop()]);
       })();
       return closing;
     },
@@ -141,7 +155,7 @@ export async function runNode(role: NodeRole, resolve: () => NodeConfig): Promis
   const logger = createLogger(config.logLevel, { role, node: config.serviceName });
   try {
     const node = await startDataNode(config, logger);
-    exitOnSignal(logger, () => node.close());
+    exitOnSignal(logger, () => node.close(), SHUTDOWN.drainMs + SHUTDOWN.snapshotMs + SHUTDOWN.leaveMs);
   } catch (err) {
     failStart(role, err);
   }

@@ -17,11 +17,12 @@ describe('ByteLru', () => {
   });
 
   it('keeps a recently read entry over older ones', () => {
+    // Room for four entries of 250 bytes and their overhead.
     const lru = new ByteLru<{ bytes: number; id: number }>(2000);
-    lru.set('a', v(400));
-    lru.set('b', v(400));
+    lru.set('a', v(250));
+    lru.set('b', v(250));
     lru.get('a');
-    for (let i = 0; i < 3; i++) lru.set(`c${i}`, v(400));
+    for (let i = 0; i < 3; i++) lru.set(`c${i}`, v(250));
     assert.ok(lru.has('a'));
     assert.ok(!lru.has('b'));
   });
@@ -45,8 +46,16 @@ describe('ByteLru', () => {
     lru.set('y', v(10), ['S33:000002']);
     lru.set('z', v(10), ['S17:600000']);
     assert.equal(lru.invalidateTag('S33:000002'), 2);
-    assert.deepEqual([...lru.oldestFirst()].map((e) => e.key), ['z']);
+    assert.deepEqual(lru.keysOldestFirst(), ['z']);
     assert.equal(lru.invalidateTag('S33:000001'), 0);
+  });
+
+  it('keeps a replaced entry findable by its tags', () => {
+    const lru = new ByteLru<{ bytes: number; id: number }>(100_000);
+    lru.set('x', v(10, 1), ['T1']);
+    lru.set('x', v(20, 2), ['T1']);
+    assert.equal(lru.invalidateTag('T1'), 1);
+    assert.equal(lru.entries, 0);
   });
 
   it('lists entries least recently used first', () => {
@@ -55,6 +64,6 @@ describe('ByteLru', () => {
     lru.set('b', v(1));
     lru.set('c', v(1));
     lru.get('a');
-    assert.deepEqual([...lru.oldestFirst()].map((e) => e.key), ['b', 'c', 'a']);
+    assert.deepEqual(lru.keysOldestFirst(), ['b', 'c', 'a']);
   });
 });

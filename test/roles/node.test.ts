@@ -52,7 +52,7 @@ describe('data node lifecycle', () => {
     const node = await startDataNode(resolveNodeConfig('slave', { db: await makeDb(dir, { stocks: 5 }), port: '0', snapshot }), logger);
     t.after(() => node.close());
     const warning = lines.find((l) => l.event === 'snapshot_skipped');
-    assert.match(String(warning?.reason), /not valid JSON/);
+    assert.match(String(warning?.reason), /not a kamaitachi cache snapshot/);
     assert.equal((await post(node.url, `${API}/snapshot`, { ids: 'roe', subjects: '33:000001' })).status, 200);
   });
 });

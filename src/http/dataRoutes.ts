@@ -84,7 +84,14 @@ export function nodeStats(engine: QueryEngine, id: NodeIdentity) {
       evictions: s.cache.evictions,
       data_bytes: s.dataBytes,
     },
+    memory: processMemory(),
   };
+}
+
+/** The process's memory in bytes, so the cache budget can be read against what the node holds. */
+function processMemory() {
+  const m = process.memoryUsage();
+  return { rss: m.rss, heap_used: m.heapUsed, heap_total: m.heapTotal, external: m.external, array_buffers: m.arrayBuffers };
 }
 
 function intParam(params: URLSearchParams, name: string, dflt: number, min: number, max: number): number {

@@ -1,7 +1,8 @@
 // Reads and writes the cache snapshot file: what a node held, so a restart comes back warm.
 // Answers are kept as bytes; topic views only by name (rebuilding one takes under a
 // millisecond and keeps the file small). Writes go to a temporary file renamed over the old one, so a crash never
-// leaves a half-written snapshot; a file taken from other data (fingerprint) is ignored.
+// leaves a half-written snapshot; a file taken from other data (fingerprint: dataset id and
+// seq of the data, see FinanceStore.fingerprint) is ignored.
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 
@@ -42,6 +43,7 @@ export async function writeSnapshot(path: string, image: CacheImage): Promise<nu
 
 /** The image in the file, or the reason it cannot be used. */
 export async function readSnapshot(path: string, fingerprint: string): Promise<CacheImage | { unusable: string }> {
+  if (fingerprint === '') return { unusable: 'the data has no fingerprint (dataset unknown)' };
   let text: string;
   try {
     text = await readFile(path, 'utf8');

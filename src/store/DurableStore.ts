@@ -1,8 +1,26 @@
 // The durable, updatable store both node roles use (docs/design.md, "Writes"): the in-memory
-// FinanceStore, a journal beside the database file, and a checkpoint worker owning a sql.js copy.
-// STUB: the signatures are final; the bodies land in the following commits.
+// FinanceStore, a journal beside the database file (`<db>.journal`), and a checkpoint worker
+// owning a sql.js copy that rewrites the file atomically.
+//
+// A commit on the master: seq -> journal append (group commit, fsync) -> apply to memory in one
+// synchronous step -> onApplied listeners -> resolve. A follower applies first (the master has
+// the record on disk) and journals behind it. A checkpoint: the worker exports and writes
+// `<db>.tmp-<pid>` (fsynced); here it is renamed over the file, the directory fsynced, then the
+// journal trimmed to the records after the checkpoint's seq. A crash between any two steps
+// leaves a file plus a journal holding every record after the file's seq.
+import { renameSync } from 'node:fs';
+import { rename } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import { KmtError } from '../shared/errors';
 import type { Logger } from '../shared/logger';
-import type { FinanceStore } from './FinanceStore';
+import { applyRecord, emptyEffect } from './applyRecord';
+import type { FromWorker, ToWorker } from './checkpointProtocol';
+import { FinanceStore } from './FinanceStore';
+import { encodeRecord, fsyncDir, Journal, type JournalStats } from './Journal';
 import type { ApplyEffect, ChangeRecord, WriteOp } from './records';
 
 export interface DurableStoreOptions {
@@ -12,11 +30,9 @@ export interface DurableStoreOptions {
   readonly fsync: boolean;
   /** Checkpoint after this many records (default 10,000). */
   readonly checkpointRecords?: number;
-  /** Checkpoint after this many journal bytes (default 64 MiB). */
+  /** Checkpoint once the journal holds this many bytes (default 64 MiB). */
   readonly checkpointBytes?: number;
   readonly logger: Logger;
-  /** Compute the file's sha1 when it was never written (cache snapshot fingerprint). */
-  readonly fingerprint?: boolean;
 }
 
 export interface CheckpointResult {
@@ -25,72 +41,353 @@ export interface CheckpointResult {
   readonly ms: number;
 }
 
-export class DurableStore {
-  private constructor() {}
+export const DEFAULT_CHECKPOINT_RECORDS = 10_000;
+export const DEFAULT_CHECKPOINT_BYTES = 64 * 1024 * 1024;
 
+type Listener = (record: ChangeRecord, effect: ApplyEffect) => void;
+
+export class DurableStore {
+  readonly path: string;
+  readonly #logger: Logger;
+  readonly #journal: Journal;
+  readonly #worker: CheckpointWorker;
+  readonly #checkpointRecords: number;
+  readonly #checkpointBytes: number;
+  readonly #listeners = new Set<Listener>();
+  #store: FinanceStore;
+  #dataset: string;
+  /** Highest seq handed out (>= the applied seq while commits wait for their fsync). */
+  #assigned: number;
+  /** The records the journal holds, contiguous, ending at the applied seq; tail[i].seq = base + 1 + i. */
+  #tail: ChangeRecord[];
+  #base: number;
+  /** The file on disk: seq of its last checkpoint (or as opened). */
+  #fileSeq: number;
+  #checkpointing: Promise<CheckpointResult> | undefined;
+  #autoPending = false;
+  #closed = false;
+
+  private constructor(o: DurableStoreOptions, store: FinanceStore, journal: Journal, worker: CheckpointWorker, dataset: string) {
+    this.path = o.db;
+    this.#logger = o.logger;
+    this.#store = store;
+    this.#journal = journal;
+    this.#worker = worker;
+    this.#dataset = dataset;
+    this.#checkpointRecords = o.checkpointRecords ?? DEFAULT_CHECKPOINT_RECORDS;
+    this.#checkpointBytes = o.checkpointBytes ?? DEFAULT_CHECKPOINT_BYTES;
+    this.#assigned = store.seq;
+    this.#fileSeq = store.seq;
+    this.#tail = [];
+    this.#base = store.seq;
+  }
+
+  /** Loads the file, replays the journal (records after the file's seq), starts the worker. */
   static async open(o: DurableStoreOptions): Promise<DurableStore> {
-    void o;
-    throw new Error('DurableStore.open: not yet');
+    const worker = new CheckpointWorker(o.logger);
+    try {
+      // The worker loads its copy (and hashes a never-written file) while this thread scans.
+      const opened = worker.open(o.db);
+      const store = await FinanceStore.open(o.db, { fingerprint: false });
+      const { journal, records } = await Journal.open(`${o.db}.journal`, { fsync: o.fsync, logger: o.logger });
+      const w = await opened;
+      store.dataset = w.dataset;
+      const ds = new DurableStore(o, store, journal, worker, w.dataset);
+      ds.#replay(records);
+      return ds;
+    } catch (err) {
+      await worker.terminate();
+      throw err;
+    }
+  }
+
+  #replay(records: ChangeRecord[]): void {
+    const t0 = performance.now();
+    const store = this.#store;
+    const fileSeq = store.seq;
+    const after = records.filter((r) => r.seq > fileSeq);
+    if (after.length > 0 && after[0].seq !== fileSeq + 1) {
+      throw new KmtError(
+        'KMT_DB',
+        `${this.#journal.path} continues at seq ${after[0].seq} but ${this.path} is at seq ${fileSeq}: the database file was replaced under its journal; ` +
+          `restore the matching file, or move the journal away to start from the file as it is`,
+      );
+    }
+    for (const r of after) {
+      applyRecord(store, r);
+      this.#worker.apply(JSON.stringify(r));
+    }
+    this.#assigned = store.seq;
+    // The feed serves what the journal holds, when it reaches the applied seq without a gap.
+    const last = records[records.length - 1];
+    if (last && last.seq === store.seq) {
+      this.#tail = records;
+      this.#base = records[0].seq - 1;
+    } else {
+      this.#tail = [];
+      this.#base = store.seq;
+    }
+    if (after.length > 0) {
+      this.#logger.info(
+        { event: 'journal_replayed', file: this.#journal.path, records: after.length, from_seq: fileSeq, seq: store.seq, ms: Math.round(performance.now() - t0) },
+        `replayed ${after.length} journal records (seq ${fileSeq + 1}..${store.seq})`,
+      );
+    }
+    this.#maybeCheckpoint();
   }
 
   /** Current data; a new object after `replaceFrom`. */
   get store(): FinanceStore {
-    throw new Error('not yet');
+    return this.#store;
   }
 
   /** Last applied seq. */
   get seq(): number {
-    throw new Error('not yet');
+    return this.#store.seq;
   }
 
-  /** Dataset id ('' until the first checkpoint). */
+  /**
+   * Which data this is: the id kept in the file, or for a file never checkpointed one derived
+   * from its bytes (`sha1-...`), so copies of one file agree. Never empty once open.
+   */
   get dataset(): string {
-    throw new Error('not yet');
+    return this.#dataset;
   }
 
-  /** Master: journal (fsync) + apply + notify; resolves once durable. */
+  /** Journal counters (group commit: fsyncs <= records). */
+  get journalStats(): Readonly<JournalStats> & { readonly bytes: number } {
+    return { ...this.#journal.stats, bytes: this.#journal.bytes };
+  }
+
+  /**
+   * Master: one write batch as the next record. Resolves once the record is on disk and
+   * applied (readers never see data that is not durable); rejects (503) when the journal
+   * cannot be written or the store is closing.
+   */
   commit(ops: WriteOp[]): Promise<{ record: ChangeRecord; effect: ApplyEffect }> {
-    void ops;
-    throw new Error('not yet');
+    if (this.#closed) return Promise.reject(new KmtError('KMT_UNAVAILABLE', 'the node is shutting down; retry on the new master'));
+    const record: ChangeRecord = { seq: ++this.#assigned, time: Date.now(), ops };
+    const json = JSON.stringify(record);
+    let effect: ApplyEffect | undefined;
+    // Applied inside the journal's completion, in seq order, before any later record.
+    return this.#journal.append(encodeRecord(json), record.seq, () => (effect = this.#applied(record, json))).then(() => ({ record, effect: effect! }));
   }
 
-  /** Follower: record.seq must be seq + 1; applied synchronously, journaled asynchronously. */
+  /**
+   * Follower: applies a record of the master's feed synchronously and journals it behind.
+   * A record at or below the applied seq is ignored (empty effect); a gap is refused.
+   */
   applyReplicated(record: ChangeRecord): ApplyEffect {
-    void record;
-    throw new Error('not yet');
+    if (record.seq <= this.#store.seq) return emptyEffect();
+    if (record.seq !== this.#store.seq + 1) {
+      throw new KmtError('KMT_UNAVAILABLE', `record seq ${record.seq} does not follow the applied seq ${this.#store.seq}`);
+    }
+    const json = JSON.stringify(record);
+    this.#assigned = record.seq;
+    const effect = this.#applied(record, json);
+    this.#journal.append(encodeRecord(json), record.seq).catch((err: unknown) => {
+      this.#logger.error({ err, event: 'journal_failed' }, 'cannot journal a replicated record; a restart will resync');
+    });
+    return effect;
   }
 
-  /** Feed: the records after `seq` the journal still holds, or 'gone'. */
+  #applied(record: ChangeRecord, json: string): ApplyEffect {
+    const effect = applyRecord(this.#store, record);
+    this.#tail.push(record);
+    this.#worker.apply(json);
+    for (const fn of this.#listeners) {
+      try {
+        fn(record, effect);
+      } catch (err) {
+        this.#logger.error({ err, seq: record.seq }, 'an onApplied listener failed');
+      }
+    }
+    this.#maybeCheckpoint();
+    return effect;
+  }
+
+  /**
+   * Feed: up to `maxRecords` records after `seq`, or 'gone' when the journal no longer holds
+   * them (trimmed at a checkpoint) or `seq` is ahead of this store (other data): resync.
+   */
   recordsAfter(seq: number, maxRecords: number): ChangeRecord[] | 'gone' {
-    void seq;
-    void maxRecords;
-    throw new Error('not yet');
+    if (seq < this.#base || seq > this.#store.seq) return 'gone';
+    const from = seq - this.#base;
+    return this.#tail.slice(from, from + Math.max(0, maxRecords));
   }
 
-  onApplied(fn: (record: ChangeRecord, effect: ApplyEffect) => void): () => void {
-    void fn;
-    throw new Error('not yet');
+  /** Called synchronously after each record is applied (master and follower). */
+  onApplied(fn: Listener): () => void {
+    this.#listeners.add(fn);
+    return () => this.#listeners.delete(fn);
   }
 
+  /** Writes the file at the applied seq and trims the journal. One at a time. */
   checkpoint(): Promise<CheckpointResult> {
-    throw new Error('not yet');
+    const prev = this.#checkpointing;
+    const next = (async () => {
+      if (prev) await prev.catch(() => undefined);
+      return this.#runCheckpoint();
+    })();
+    this.#checkpointing = next;
+    void next.finally(() => {
+      if (this.#checkpointing === next) this.#checkpointing = undefined;
+    }).catch(() => undefined);
+    return next;
   }
 
-  /** The last checkpoint's file (for the dump endpoint). */
+  async #runCheckpoint(): Promise<CheckpointResult> {
+    const t0 = performance.now();
+    const tmp = `${this.path}.tmp-${process.pid}`;
+    const r = await this.#worker.checkpoint(tmp, this.#dataset);
+    // Renamed here, in one tick with #fileSeq, so `checkpointFile()` + a synchronous open agree.
+    renameSync(tmp, this.path);
+    this.#fileSeq = r.seq;
+    await fsyncDir(dirname(this.path));
+    await this.#journal.trim(r.seq);
+    const drop = Math.max(0, Math.min(this.#tail.length, r.seq - this.#base));
+    this.#tail = this.#tail.slice(drop);
+    this.#base += drop;
+    const ms = performance.now() - t0;
+    this.#logger.info({ event: 'checkpoint', file: this.path, seq: r.seq, bytes: r.bytes, export_ms: Math.round(r.exportMs), ms: Math.round(ms) }, `checkpoint at seq ${r.seq}`);
+    return { seq: r.seq, bytes: r.bytes, ms };
+  }
+
+  /** A checkpoint when the journal passed a threshold; never awaited, failures logged. */
+  #maybeCheckpoint(): void {
+    if (this.#autoPending || this.#closed) return;
+    const records = this.#store.seq - this.#fileSeq;
+    if (records < this.#checkpointRecords && this.#journal.bytes < this.#checkpointBytes) return;
+    if (records === 0) return;
+    this.#autoPending = true;
+    this.checkpoint()
+      .catch((err: unknown) => this.#logger.error({ err, event: 'checkpoint_failed' }, 'checkpoint failed; the journal keeps every record'))
+      .finally(() => {
+        this.#autoPending = false;
+      });
+  }
+
+  /**
+   * The file a dump serves: its path, and the seq and dataset it holds. Open it synchronously
+   * (fs.openSync) right after this call: a checkpoint renames a new file over it.
+   */
   checkpointFile(): { path: string; seq: number; dataset: string } {
-    throw new Error('not yet');
+    return { path: this.path, seq: this.#fileSeq, dataset: this.#dataset };
   }
 
-  /** Follower resync: replace the data with a downloaded file at a known seq. */
-  replaceFrom(file: string, seq: number, dataset: string): Promise<void> {
-    void file;
-    void seq;
-    void dataset;
-    throw new Error('not yet');
+  /**
+   * Follower resync: `file` (a dump of the master's database at `seq`, fsynced, on the same
+   * file system) replaces the data. The journal is emptied first, so a crash in between leaves
+   * the old file at its own seq, never the new file with the old records.
+   * Do not call applyReplicated until it resolves.
+   */
+  async replaceFrom(file: string, seq: number, dataset: string): Promise<void> {
+    if (this.#checkpointing) await this.#checkpointing.catch(() => undefined);
+    await this.#journal.reset();
+    await rename(file, this.path);
+    await fsyncDir(dirname(this.path));
+    const opened = this.#worker.open(this.path);
+    const store = await FinanceStore.open(this.path, { fingerprint: false });
+    const w = await opened;
+    if (w.fileDataset !== '' && (w.fileDataset !== dataset || store.seq !== seq)) {
+      throw new KmtError('KMT_DB', `the dump holds dataset ${w.fileDataset} at seq ${store.seq}, not ${dataset} at seq ${seq}`);
+    }
+    store.seq = seq;
+    store.dataset = dataset;
+    this.#store = store;
+    this.#dataset = dataset;
+    this.#assigned = seq;
+    this.#tail = [];
+    this.#base = seq;
+    this.#fileSeq = seq;
+    this.#logger.info({ event: 'resynced', file: this.path, seq, dataset, rows: store.totalRecords }, `data replaced from a dump at seq ${seq}`);
+    // A file that does not record seq and dataset yet gets them now, so a restart knows them.
+    if (w.fileDataset === '') await this.checkpoint();
   }
 
-  /** Flush the journal, final checkpoint, stop the worker. */
-  close(): Promise<void> {
-    throw new Error('not yet');
+  /** Flushes the journal, checkpoints what the file lacks, stops the worker. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    await this.#journal.idle();
+    try {
+      if (this.#checkpointing) await this.#checkpointing.catch(() => undefined);
+      if (this.#store.seq > this.#fileSeq && !this.#journal.failed) await this.checkpoint();
+    } catch (err) {
+      this.#logger.error({ err, event: 'checkpoint_failed' }, 'final checkpoint failed; the journal keeps every record');
+    } finally {
+      await this.#journal.close();
+      await this.#worker.terminate();
+    }
   }
+}
+
+/** The worker thread and its request/answer bookkeeping. */
+class CheckpointWorker {
+  readonly #worker: Worker;
+  readonly #pending = new Map<number, { resolve(m: FromWorker): void; reject(err: Error): void }>();
+  #nextId = 1;
+  #dead: Error | undefined;
+
+  constructor(logger: Logger) {
+    this.#worker = startWorker();
+    // Only a pending request keeps the process alive (see #request), not an idle worker.
+    this.#worker.unref();
+    this.#worker.on('message', (m: FromWorker) => {
+      const p = this.#pending.get(m.id);
+      if (!p) return;
+      this.#pending.delete(m.id);
+      if (this.#pending.size === 0) this.#worker.unref();
+      if (m.type === 'failed') p.reject(new KmtError('KMT_DB', m.message));
+      else p.resolve(m);
+    });
+    const die = (err: Error): void => {
+      this.#dead ??= err;
+      for (const p of this.#pending.values()) p.reject(err);
+      this.#pending.clear();
+    };
+    this.#worker.on('error', (err) => {
+      logger.error({ err, event: 'checkpoint_worker_failed' }, 'the checkpoint worker failed; checkpoints stop, the journal keeps every record');
+      die(err);
+    });
+    this.#worker.on('exit', (code) => die(new Error(`the checkpoint worker exited (${code})`)));
+  }
+
+  open(file: string): Promise<Extract<FromWorker, { type: 'opened' }>> {
+    return this.#request({ type: 'open', id: this.#nextId++, file }) as Promise<Extract<FromWorker, { type: 'opened' }>>;
+  }
+
+  checkpoint(tmp: string, dataset: string): Promise<Extract<FromWorker, { type: 'checkpointed' }>> {
+    return this.#request({ type: 'checkpoint', id: this.#nextId++, tmp, dataset }) as Promise<Extract<FromWorker, { type: 'checkpointed' }>>;
+  }
+
+  apply(json: string): void {
+    if (!this.#dead) this.#worker.postMessage({ type: 'apply', json } satisfies ToWorker);
+  }
+
+  async terminate(): Promise<void> {
+    if (this.#dead) return;
+    await this.#worker.terminate();
+  }
+
+  #request(m: Extract<ToWorker, { id: number }>): Promise<FromWorker> {
+    if (this.#dead) return Promise.reject(this.#dead);
+    return new Promise((resolve, reject) => {
+      this.#pending.set(m.id, { resolve, reject });
+      this.#worker.ref();
+      this.#worker.postMessage(m);
+    });
+  }
+}
+
+/**
+ * dist/checkpoint-worker.mjs beside the bundle; from source, checkpointWorker.ts through tsx's
+ * API (Node 20 does not carry the main thread's `--import tsx` hooks into worker threads).
+ */
+function startWorker(): Worker {
+  const bundled = new URL('./checkpoint-worker.mjs', import.meta.url);
+  if (existsSync(fileURLToPath(bundled))) return new Worker(bundled);
+  const source = new URL('./checkpointWorker.ts', import.meta.url).href;
+  const tsx = import.meta.resolve('tsx/esm/api');
+  return new Worker(`import(${JSON.stringify(tsx)}).then((api) => api.tsImport(${JSON.stringify(source)}, ${JSON.stringify(source)}))`, { eval: true });
 }

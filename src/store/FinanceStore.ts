@@ -2,45 +2,66 @@
 // sql.js already holds the whole file in memory, so every later "load" would only pay for
 // interpreting SQL in WASM (~200 us for one subject's 40 rows here); one ordered scan at start
 // (~4 us a row) makes every subject's series available at memory speed instead.
+// Writes change the frame through applyRecord (./applyRecord.ts); the file itself is only ever
+// rewritten by the checkpoint worker (./checkpointWorker.ts).
 import { readFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import type { Database } from 'sql.js';
 import { KmtError } from '../shared/errors';
 import { loadSqlJs } from './sqljs';
-import { discoverSchema, TABLE, type Schema } from './schema';
+import { discoverSchema, readMeta, TABLE, type Schema } from './schema';
 import { SubjectDirectory, subjectInfo, type SubjectEntry } from './SubjectDirectory';
-import type { Frame } from './frame';
+import { GrowableFrame } from './frame';
 
 /** The value of the `topic` column's default in the original schema. */
 export const DEFAULT_TOPIC = 'stock_a_listing_pool';
+/** The value of the `category` column's default in the original schema. */
+export const DEFAULT_CATEGORY = 'stock';
 
 type Cell = number | string | Uint8Array | null;
+
+/** The dataset id of a file never written by a checkpoint: derived from its bytes. */
+export function datasetOfBytes(bytes: Uint8Array): string {
+  return 'sha1-' + createHash('sha1').update(bytes).digest('hex');
+}
 
 export class FinanceStore {
   readonly path: string;
   readonly schema: Schema;
-  readonly frame: Frame;
+  /** Replaced by a compaction; readers take it from the store on every request. */
+  frame: GrowableFrame;
   readonly directory: SubjectDirectory;
+  /** Seq of the last change record applied (the file's own seq right after open). */
+  seq: number;
   /**
-   * sha1 of the file's bytes: ties a cache snapshot to the exact data it was taken from.
-   * Empty when the node keeps no snapshot (hashing 50 MB costs start-up time for nothing).
+   * Which lineage of data this is: the id kept in the file's kamaitachi_meta table, or for a
+   * file never written, derived from its bytes (`sha1-...`). Empty when not known (a store
+   * opened without a fingerprint).
    */
-  readonly fingerprint: string;
-  /** Bytes the frame's columns hold (numbers; strings are shared and counted once). */
-  readonly dataBytes: number;
+  dataset: string;
+  /** Rows reachable from the directory (frame.length minus garbage). */
+  liveRows: number;
+  /** Bumped by every compaction: row indices held from an earlier generation are void. */
+  generation = 0;
   /** Loads from SQLite so far (one per open). */
   readonly sqlLoads = 1;
 
   private constructor(path: string, db: Database, bytes: Buffer, fingerprint: boolean) {
     this.path = path;
-    this.fingerprint = fingerprint ? createHash('sha1').update(bytes).digest('hex') : '';
     this.schema = discoverSchema(db, path);
+    const meta = readMeta(db);
+    this.seq = meta.seq;
+    this.dataset = meta.dataset || (fingerprint ? datasetOfBytes(bytes) : '');
     const { frame, entries } = scan(db, this.schema);
     this.frame = frame;
+    this.liveRows = frame.length;
     this.directory = new SubjectDirectory(entries);
-    this.dataBytes = frame.length * 8 * (frame.values.length + 1 + 6);
   }
 
+  /**
+   * `fingerprint`: know the dataset id of a file that has none recorded (hashes the file; the
+   * durable store gets it from its worker instead).
+   */
   static async open(path: string, opts: { fingerprint?: boolean } = {}): Promise<FinanceStore> {
     let bytes: Buffer;
     try {
@@ -62,13 +83,56 @@ export class FinanceStore {
     }
   }
 
+  /**
+   * Ties a cache snapshot to the exact data it was taken from: dataset and seq. Empty when the
+   * dataset is not known (the snapshot is then never reused).
+   */
+  get fingerprint(): string {
+    return this.dataset === '' ? '' : `${this.dataset}@${this.seq}`;
+  }
+
   get totalRecords(): number {
-    return this.frame.length;
+    return this.liveRows;
+  }
+
+  /** Bytes the frame's columns hold (numbers; strings are shared and counted once). */
+  get dataBytes(): number {
+    return this.frame.length * 8 * (this.frame.values.length + 1 + 6);
+  }
+
+  /** Rows no directory entry points at any more (replaced or deleted series). */
+  get garbageRows(): number {
+    return this.frame.length - this.liveRows;
+  }
+
+  /**
+   * Copies every live series into fresh columns (in subject order), dropping the garbage.
+   * Every row index held elsewhere (topic views) is void afterwards: `generation` changes.
+   */
+  compact(): void {
+    const old = this.frame;
+    const next = new GrowableFrame(old.values.length, Math.ceil(this.liveRows * 1.25) + 1024);
+    for (const subject of this.directory.subjects) {
+      const e = this.directory.get(subject)!;
+      const start = next.length;
+      for (let i = e.start; i < e.end; i++) next.copyRow(old, i);
+      this.directory.set({ ...e, start, end: next.length });
+    }
+    this.frame = next;
+    this.generation++;
   }
 }
 
+/** A directory entry for a series that starts (newest row) at `start` of `frame`. */
+export function entryFor(subject: string, frame: GrowableFrame, start: number, end: number): SubjectEntry {
+  const stockName = frame.stockName[start];
+  const name = stockName === null || stockName === '' ? subject : stockName;
+  const category = frame.category[start] ?? DEFAULT_CATEGORY;
+  return { subject, start, end, name, category, topic: frame.topic[start], info: subjectInfo(subject, name, category) };
+}
+
 /** One ordered pass over the table: rows grouped by subject, newest first. */
-function scan(db: Database, schema: Schema): { frame: Frame; entries: SubjectEntry[] } {
+function scan(db: Database, schema: Schema): { frame: GrowableFrame; entries: SubjectEntry[] } {
   const has = schema.has;
   const col = (name: string): string => (has.has(name) ? `"${name}"` : 'NULL');
   const k = schema.indicators.length;
@@ -77,14 +141,9 @@ function scan(db: Database, schema: Schema): { frame: Frame; entries: SubjectEnt
     `${col('topic')}, ${col('stock_name')}, ${col('category')}, ${schema.indicators.map((i) => `"${i}"`).join(', ')} ` +
     `FROM ${TABLE} ORDER BY subject_key, report_date DESC`;
   const n = Number(db.exec(`SELECT count(*) FROM ${TABLE}`)[0]?.values[0]?.[0] ?? 0);
-  const subjects = new Array<string>(n);
-  const dates = new Float64Array(n);
-  const endDate = new Array<string | null>(n);
-  const year = new Array<string | null>(n);
-  const period = new Array<string | null>(n);
-  const declareDate = new Array<string | null>(n);
-  const topic = new Array<string>(n);
-  const values = Array.from({ length: k }, () => new Float64Array(n));
+  // Slack for the first writes, so they do not reallocate the columns right away.
+  const frame = new GrowableFrame(k, n + Math.max(1024, n >>> 4));
+  const { subjects, dates, endDate, year, period, declareDate, topic, stockName, category, values } = frame;
   const entries: SubjectEntry[] = [];
   // Dates, years and period codes repeat across subjects: keep one string of each.
   const interned = new Map<string, string>();
@@ -101,12 +160,9 @@ function scan(db: Database, schema: Schema): { frame: Frame; entries: SubjectEnt
   let i = 0;
   let current = '';
   let start = 0;
-  let first: Cell[] = [];
   const close = (end: number): void => {
     if (end === start) return;
-    const name = first[7] === null || first[7] === '' ? current : String(first[7]);
-    const category = first[8] === null ? 'stock' : String(first[8]);
-    entries.push({ subject: current, start, end, name, category, topic: topic[start], info: subjectInfo(current, name, category) });
+    entries.push(entryFor(current, frame, start, end));
   };
   try {
     while (stmt.step() && i < n) {
@@ -116,7 +172,6 @@ function scan(db: Database, schema: Schema): { frame: Frame; entries: SubjectEnt
         close(i);
         current = subject;
         start = i;
-        first = r;
       }
       subjects[i] = current;
       dates[i] = Number(r[1]);
@@ -125,6 +180,8 @@ function scan(db: Database, schema: Schema): { frame: Frame; entries: SubjectEnt
       period[i] = intern(r[4]);
       declareDate[i] = intern(r[5]);
       topic[i] = intern(r[6]) ?? DEFAULT_TOPIC;
+      stockName[i] = r[7] === null ? null : String(r[7]);
+      category[i] = intern(r[8]);
       for (let j = 0; j < k; j++) {
         const v = r[9 + j];
         values[j][i] = typeof v === 'number' ? v : v === null ? NaN : Number(v);
@@ -135,5 +192,6 @@ function scan(db: Database, schema: Schema): { frame: Frame; entries: SubjectEnt
   } finally {
     stmt.free();
   }
-  return { frame: { length: i, subjects, dates, endDate, year, period, declareDate, topic, values }, entries };
+  frame.length = i;
+  return { frame, entries };
 }

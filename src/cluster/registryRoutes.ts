@@ -5,7 +5,7 @@
 //   GET  members?after=<version>&wait=<ms> -> answers at once when the version differs from
 //        `after`, otherwise holds the request up to `wait` ms (max 60 s) until a join or leave.
 import type { IncomingMessage } from 'node:http';
-import type { Router } from '../http/router';
+import type { Handler, Router } from '../http/router';
 import { readBody } from '../http/body';
 import { sendOk } from '../http/envelope';
 import { KmtError } from '../shared/errors';
@@ -15,8 +15,13 @@ export const CLUSTER_API = '/kamaitachi/api/cluster/v1';
 export const MAX_WAIT_MS = 60_000;
 const MAX_ID_LENGTH = 200;
 
-export function mountRegistryRoutes(router: Router, registry: Registry): void {
-  router.post(`${CLUSTER_API}/register`, async (req, res) => {
+/** `protect` puts each route behind the access rule (src/http/access.ts); default none. */
+export function mountRegistryRoutes(router: Router, registry: Registry, protect: (h: Handler) => Handler = (h) => h): void {
+  const r = {
+    post: (path: string, h: Handler) => router.post(path, protect(h)),
+    get: (path: string, h: Handler) => router.get(path, protect(h)),
+  };
+  r.post(`${CLUSTER_API}/register`, async (req, res) => {
     const body = await readJsonObject(req);
     const id = requireId(body);
     const addr = requireAddr(body);
@@ -28,7 +33,7 @@ export function mountRegistryRoutes(router: Router, registry: Registry): void {
     sendOk(res, { id: m.id, addr: m.addr, ttl: m.ttlSec, version: registry.version });
   });
 
-  router.post(`${CLUSTER_API}/heartbeat`, async (req, res) => {
+  r.post(`${CLUSTER_API}/heartbeat`, async (req, res) => {
     const id = requireId(await readJsonObject(req));
     if (!registry.heartbeat(id)) {
       throw new KmtError('KMT_UNKNOWN_MEMBER', `member "${id}" is not registered (its lease expired or the master restarted); register again`);
@@ -36,13 +41,13 @@ export function mountRegistryRoutes(router: Router, registry: Registry): void {
     sendOk(res, { id, version: registry.version });
   });
 
-  router.post(`${CLUSTER_API}/deregister`, async (req, res) => {
+  r.post(`${CLUSTER_API}/deregister`, async (req, res) => {
     const id = requireId(await readJsonObject(req));
     const removed = registry.deregister(id);
     sendOk(res, { id, removed, version: registry.version });
   });
 
-  router.get(`${CLUSTER_API}/members`, async (req, res) => {
+  r.get(`${CLUSTER_API}/members`, async (req, res) => {
     const params = new URL(req.url ?? '/', 'http://x').searchParams;
     const after = optionalInt(params.get('after'), 'after', 0, Number.MAX_SAFE_INTEGER);
     const wait = optionalInt(params.get('wait'), 'wait', 0, MAX_WAIT_MS) ?? 0;
@@ -64,6 +69,7 @@ function toWire(view: RegistryView): unknown {
       ttl: m.ttlSec,
       registered_at: m.registeredAt,
       last_seen: m.lastSeen,
+      lagging: m.lagging,
     })),
   };
 }
@@ -121,5 +127,5 @@ export interface MembersWire {
   epoch: number;
   version: number;
   count: number;
-  members: Array<{ id: string; addr: string; ttl: number; registered_at: number; last_seen: number }>;
+  members: Array<{ id: string; addr: string; ttl: number; registered_at: number; last_seen: number; lagging?: boolean }>;
 }

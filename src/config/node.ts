@@ -30,6 +30,17 @@ export interface NodeConfig {
   readonly master: string | undefined;
   /** Registration lease in seconds ([etcd] ttl); heartbeats every ttl/3. Default 10. */
   readonly ttlSec: number;
+  /**
+   * L ([replication] timeout_ms): a follower's read lease, and how long a `replicated` write
+   * waits for a follower before passing it over (docs/design.md, "Leases"). Default 2000.
+   */
+  readonly replicationTimeoutMs: number;
+  /** Bearer token for writes and cluster endpoints ([security] token, --token); none = loopback clients only. */
+  readonly token: string | undefined;
+  /** Checkpoint after this many journal records ([database] checkpoint_records). Default 10,000. */
+  readonly checkpointRecords: number | undefined;
+  /** Checkpoint after this many journal bytes ([database] checkpoint_bytes). Default 64 MiB. */
+  readonly checkpointBytes: number | undefined;
   readonly logLevel: LogLevel;
 }
 
@@ -45,6 +56,7 @@ export interface NodeFlags {
   maxLimit?: string;
   master?: string;
   name?: string;
+  token?: string;
   logLevel?: string;
 }
 
@@ -57,6 +69,7 @@ export const NODE_DEFAULTS = {
   snapshotIntervalMin: 10,
   maxLimit: 1000,
   ttlSec: 10,
+  replicationTimeoutMs: 2000,
   logLevel: 'info' as LogLevel,
 } as const;
 
@@ -97,6 +110,10 @@ export function resolveNodeConfig(role: NodeRole, flags: NodeFlags): NodeConfig 
         : (file.int('query', 'max_limit', 1) ?? NODE_DEFAULTS.maxLimit),
     master: masterRaw && role === 'slave' ? parseBaseUrl(masterRaw, flags.master ? '--master' : '[cluster] master') : undefined,
     ttlSec: file.int('etcd', 'ttl', 1, 3600) ?? NODE_DEFAULTS.ttlSec,
+    replicationTimeoutMs: file.int('replication', 'timeout_ms', 10, 600_000) ?? NODE_DEFAULTS.replicationTimeoutMs,
+    token: flags.token || file.str('security', 'token') || undefined,
+    checkpointRecords: file.int('database', 'checkpoint_records', 1) ?? undefined,
+    checkpointBytes: file.int('database', 'checkpoint_bytes', 4096) ?? undefined,
     logLevel,
   };
   return Object.freeze(config);

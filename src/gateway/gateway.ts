@@ -9,6 +9,9 @@ import { Backends } from './backends';
 import { GatewayCounters } from './counters';
 import { resetHandler, statsHandler, RESET_PATH, STATS_PATH } from './fanOut';
 import { Forwarder } from './forward';
+import { MasterForwarder } from './masterForward';
+import { replicationStatus } from './replicationStatus';
+import { AccessPolicy } from '../http/access';
 import { createMetrics } from './metrics';
 import { mountMonitorRoutes } from './monitorRoutes';
 import { DATA_PREFIX, dataProxy } from './proxy';
@@ -45,11 +48,12 @@ export function createGateway(opts: GatewayOptions): GatewayParts {
   const forwarder = new Forwarder(backends, pool, counters, now);
   const infos = new RequestInfoCache();
   const limiter = new RateLimiter(config.rateLimit, now);
+  const toMaster = new MasterForwarder({ master: config.master, access: new AccessPolicy(config.token), counters });
 
   const router = new Router();
   router.get(STATS_PATH, statsHandler(backends, pool));
   router.post(RESET_PATH, resetHandler(backends, pool));
-  router.add('ANY', `${DATA_PREFIX}/*`, dataProxy({ limiter, backends, forwarder, counters, routing: config.routing, maxBodyBytes: config.maxBodyBytes, logger, infos }));
+  router.add('ANY', `${DATA_PREFIX}/*`, dataProxy({ limiter, backends, forwarder, counters, routing: config.routing, maxBodyBytes: config.maxBodyBytes, logger, infos, toMaster: toMaster.handler(DATA_PREFIX) }));
   mountMonitorRoutes(router, {
     backends,
     membership,
@@ -58,6 +62,7 @@ export function createGateway(opts: GatewayOptions): GatewayParts {
     infos,
     routing: config.routing,
     startedAt: now(),
+    replication: replicationStatus(backends, pool, config.master),
   });
 
   return {
@@ -67,6 +72,7 @@ export function createGateway(opts: GatewayOptions): GatewayParts {
     close() {
       backends.stop();
       pool.close();
+      toMaster.close();
     },
   };
 }

@@ -6,6 +6,7 @@ import type { MembershipSource } from '../cluster/membership';
 import type { Backends } from './backends';
 import type { GatewayCounters } from './counters';
 import type { RequestInfoCache } from './requestInfo';
+import type { ReplicationStatus } from './replicationStatus';
 
 export interface MonitorDeps {
   readonly backends: Backends;
@@ -15,6 +16,8 @@ export interface MonitorDeps {
   readonly infos: RequestInfoCache;
   readonly routing: string;
   readonly startedAt: number;
+  /** seq / applied_seq / lag per node and the master's follower view (replicationStatus.ts). */
+  readonly replication?: ReplicationStatus;
 }
 
 export function mountMonitorRoutes(router: Router, deps: MonitorDeps): void {
@@ -33,7 +36,8 @@ export function mountMonitorRoutes(router: Router, deps: MonitorDeps): void {
     });
   });
 
-  router.get('/monitor/status', (_req, res) => {
+  router.get('/monitor/status', async (_req, res) => {
+    const repl = await deps.replication?.();
     const now = Date.now();
     const { upstream_errors_by_cause, ...plain } = counters;
     sendOk(res, {
@@ -53,7 +57,9 @@ export function mountMonitorRoutes(router: Router, deps: MonitorDeps): void {
         last_error: b.lastError ?? null,
         last_error_at: b.lastErrorAt ?? null,
         last_ok_at: b.lastOkAt ?? null,
+        ...(repl ? { replication: repl.nodes.get(b.id) ?? null } : {}),
       })),
+      ...(repl ? { replication: repl.master } : {}),
     });
   });
 

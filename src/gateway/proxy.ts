@@ -12,6 +12,7 @@ import type { Logger } from '../shared/logger';
 import type { Backends } from './backends';
 import type { GatewayCounters } from './counters';
 import type { Forwarder } from './forward';
+import { isMasterRoute } from './masterForward';
 import type { RateLimiter } from './rateLimit';
 import { RequestInfoCache } from './requestInfo';
 import { MergeError, MergeMemo } from './scatterMerge';
@@ -30,6 +31,8 @@ export interface DataProxyDeps {
   readonly maxBodyBytes: number;
   readonly logger: Logger;
   readonly infos?: RequestInfoCache;
+  /** Writes and cluster calls: to the master, never a slave (masterForward.ts). */
+  readonly toMaster?: Handler;
 }
 
 export function dataProxy(deps: DataProxyDeps): Handler {
@@ -58,6 +61,7 @@ export function dataProxy(deps: DataProxyDeps): Handler {
         return answerError(res, new KmtError('KMT_RATE_LIMITED', `rate limit exceeded (${scope} limit: ${b.rps} requests/s, burst ${b.burst}); slow down and retry`));
       }
     }
+    if (deps.toMaster && isMasterRoute(route)) return deps.toMaster(req, res, path);
     const method = req.method ?? 'GET';
     const upstreamPath = (req.url ?? path).slice(DATA_PREFIX.length);
     try {

@@ -8,6 +8,7 @@ import type { QueryEngine } from '../query/QueryEngine';
 import { isKmtError, KmtError } from '../shared/errors';
 import type { Logger } from '../shared/logger';
 import type { Registry } from 'prom-client';
+import { sendAnswer, staleError, type ReplicaState } from './replicaState';
 
 export const API = '/kamaitachi/api/data/v1';
 
@@ -17,13 +18,17 @@ export interface NodeIdentity {
   readonly role: string;
   readonly url: () => string;
   readonly startedAt: number;
+  /** The node's replication state; absent on a node without a DurableStore (tests). */
+  readonly replica?: ReplicaState;
 }
 
 export function mountDataRoutes(router: Router, engine: QueryEngine, id: NodeIdentity, metrics: Registry, logger: Logger): void {
+  const replica = id.replica;
   // The hot path: no promises, the stored answer bytes written as they are.
   const answer = (run: (raw: Buffer) => Buffer) => (req: IncomingMessage, res: ServerResponse) =>
     collectBody(req, DEFAULT_BODY_LIMIT, (err, raw) => {
       if (err) return sendError(res, err);
+      if (replica && !replica.readable()) return sendError(res, staleError());
       let out: Buffer;
       try {
         out = run(raw);
@@ -31,7 +36,8 @@ export function mountDataRoutes(router: Router, engine: QueryEngine, id: NodeIde
         if (!isKmtError(e)) logger.error({ err: e, url: req.url }, 'request failed');
         return sendError(res, e);
       }
-      sendJson(res, 200, out);
+      if (replica) sendAnswer(res, out, replica.seq);
+      else sendJson(res, 200, out);
     });
   router.post(`${API}/snapshot`, answer((raw) => engine.snapshot(raw)));
   router.post(`${API}/period`, answer((raw) => engine.period(raw)));
@@ -48,6 +54,7 @@ export function mountDataRoutes(router: Router, engine: QueryEngine, id: NodeIde
   });
 
   router.get(`${API}/subjects`, (req, res) => {
+    if (replica && !replica.readable()) throw staleError();
     const params = new URL(req.url ?? '/', 'http://x').searchParams;
     const offset = intParam(params, 'offset', 0, 0, Number.MAX_SAFE_INTEGER);
     const limit = intParam(params, 'limit', 1000, 1, 10_000);
@@ -72,6 +79,7 @@ export function nodeStats(engine: QueryEngine, id: NodeIdentity) {
     addr: id.url(),
     db: store.path,
     uptime_s: Math.round((Date.now() - id.startedAt) / 1000),
+    ...(id.replica ? replicationFields(id.replica) : {}),
     total_records: store.totalRecords,
     stock_count: store.directory.size,
     indicators: store.schema.indicators,
@@ -89,6 +97,12 @@ export function nodeStats(engine: QueryEngine, id: NodeIdentity) {
       data_bytes: store.dataBytes,
     },
   };
+}
+
+/** seq, applied_seq and lag at the top level, the details under `replication`. */
+function replicationFields(replica: ReplicaState) {
+  const { seq, applied_seq, lag, ...replication } = replica.stats();
+  return { seq, applied_seq, lag, replication };
 }
 
 function intParam(params: URLSearchParams, name: string, dflt: number, min: number, max: number): number {

@@ -32,6 +32,8 @@ export interface ClusterUpOptions {
   readonly startupTimeoutMs: number;
   /** How long a child may take to stop before SIGKILL. Default 8 s. */
   readonly stopGraceMs: number;
+  /** Bearer token for writes and cluster endpoints, given to every role ([security] token). Default none. */
+  readonly token: string | undefined;
 }
 
 export interface ClusterUpFlags {
@@ -47,6 +49,7 @@ export interface ClusterUpFlags {
   gatewayConfig?: string;
   logLevel?: string;
   startupTimeout?: string;
+  token?: string;
 }
 
 export const CLUSTER_DEFAULTS = {
@@ -94,5 +97,6 @@ export function resolveClusterUpOptions(flags: ClusterUpFlags): ClusterUpOptions
     logLevel,
     startupTimeoutMs: int(flags.startupTimeout, '--startup-timeout', d.startupTimeoutSec, 1, 3600) * 1000,
     stopGraceMs: d.stopGraceMs,
+    token: flags.token || undefined,
   });
 }

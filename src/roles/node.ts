@@ -25,6 +25,9 @@ import { mountRegistryRoutes } from '../cluster/registryRoutes';
 import { startMembership } from '../cluster/heartbeat';
 import type { Logger } from '../shared/logger';
 
+/** How long a slave may take to catch up with its master before it reports listening. */
+const FIRST_CATCH_UP_MS = 15_000;
+
 export interface RunningNode {
   readonly url: string;
   readonly port: number;
@@ -127,8 +130,9 @@ export async function startDataNode(config: NodeConfig, logger: Logger): Promise
   name ||= `kamaitachi-${config.role}-${server.port}`;
   tracker?.startGrace();
   if (follower) {
-    // Ready (the "listening" line) once caught up with the master, or it is down, or after L.
-    await follower.start(L);
+    // Ready (the "listening" line) once caught up with the master (a resync included), or it
+    // is down, or after FIRST_CATCH_UP_MS; reads meanwhile get 503 KMT_STALE.
+    await follower.start(Math.max(FIRST_CATCH_UP_MS, L));
   }
   logger.info(
     {

@@ -46,13 +46,13 @@ export class FinanceStore {
   /** Loads from SQLite so far (one per open). */
   readonly sqlLoads = 1;
 
-  private constructor(path: string, db: Database, bytes: Buffer, fingerprint: boolean) {
+  private constructor(path: string, db: Database, bytes: Buffer, fingerprint: boolean, forWrites: boolean) {
     this.path = path;
     this.schema = discoverSchema(db, path);
     const meta = readMeta(db);
     this.seq = meta.seq;
     this.dataset = meta.dataset || (fingerprint ? datasetOfBytes(bytes) : '');
-    const { frame, entries } = scan(db, this.schema);
+    const { frame, entries } = scan(db, this.schema, forWrites);
     this.frame = frame;
     this.liveRows = frame.length;
     this.directory = new SubjectDirectory(entries);
@@ -60,9 +60,10 @@ export class FinanceStore {
 
   /**
    * `fingerprint`: know the dataset id of a file that has none recorded (hashes the file; the
-   * durable store gets it from its worker instead).
+   * durable store gets it from its worker instead). `forWrites`: allocate the frame's room for
+   * writes now (twice the rows), not at the first write.
    */
-  static async open(path: string, opts: { fingerprint?: boolean } = {}): Promise<FinanceStore> {
+  static async open(path: string, opts: { fingerprint?: boolean; forWrites?: boolean } = {}): Promise<FinanceStore> {
     let bytes: Buffer;
     try {
       bytes = readFileSync(path);
@@ -73,7 +74,7 @@ export class FinanceStore {
     let db: Database | undefined;
     try {
       db = new SQL.Database(bytes);
-      return new FinanceStore(path, db, bytes, opts.fingerprint ?? true);
+      return new FinanceStore(path, db, bytes, opts.fingerprint ?? true, opts.forWrites ?? false);
     } catch (err) {
       if (err instanceof KmtError) throw err;
       throw new KmtError('KMT_DB', `${path} is not a readable SQLite database: ${(err as Error).message}`);
@@ -106,21 +107,58 @@ export class FinanceStore {
   }
 
   /**
-   * Copies every live series into fresh columns (in subject order), dropping the garbage.
+   * Makes room for `rows` more rows at the end of the frame without ever growing it in steady
+   * state: when the capacity is reached the live series are compacted (garbage outweighs the
+   * live rows by then), into the previous frame's columns when they are large enough. Fresh
+   * memory costs page faults (~15 us per 4 KB on a VM), so reusing it is what keeps writes from
+   * stalling the event loop. Grows (to twice the live rows) only when the live data grew.
+   * Returns the frame to append to; row indices of the frame before stay readable from it.
+   */
+  makeRoom(rows: number): GrowableFrame {
+    const frame = this.frame;
+    if (frame.length + rows <= frame.capacity) return frame;
+    const needed = this.liveRows + rows;
+    // Compacted into the same capacity while that leaves a third of it free; else grown.
+    this.compact(needed + Math.max(needed >> 1, 1024) <= frame.capacity ? frame.capacity : capacityFor(needed));
+    return this.frame;
+  }
+
+  /**
+   * Allocates the next compaction's target now and touches the untouched memory of both frames
+   * a slice per call (true while there is more): run between requests after start-up, so
+   * neither writes nor the first compaction pay page faults.
+   */
+  prefault(): boolean {
+    this.#spare ??= new GrowableFrame(this.frame.values.length, this.frame.capacity);
+    return this.frame.prefault(this.frame.length) || this.#spare.prefault(0);
+  }
+
+  /**
+   * Copies every live series into other columns (in subject order), dropping the garbage.
    * Every row index held elsewhere (topic views) is void afterwards: `generation` changes.
    */
-  compact(): void {
+  compact(capacity = capacityFor(this.liveRows)): void {
     const old = this.frame;
-    const next = new GrowableFrame(old.values.length, Math.ceil(this.liveRows * 1.25) + 1024);
+    const spare = this.#spare;
+    const next = spare && spare.capacity >= capacity ? spare.reset() : new GrowableFrame(old.values.length, capacity);
     for (const subject of this.directory.subjects) {
       const e = this.directory.get(subject)!;
       const start = next.length;
-      for (let i = e.start; i < e.end; i++) next.copyRow(old, i);
+      next.copyRange(old, e.start, e.end);
       this.directory.set({ ...e, start, end: next.length });
     }
     this.frame = next;
+    this.#spare = old;
     this.generation++;
   }
+
+  /** The frame before the last compaction: the next compaction's target. */
+  #spare: GrowableFrame | undefined;
+}
+
+/** Room for as many rows again as are live (plus a floor): garbage may equal the live rows. */
+export function capacityFor(liveRows: number): number {
+  return 2 * liveRows + 1024;
 }
 
 /** A directory entry for a series that starts (newest row) at `start` of `frame`. */
@@ -132,7 +170,7 @@ export function entryFor(subject: string, frame: GrowableFrame, start: number, e
 }
 
 /** One ordered pass over the table: rows grouped by subject, newest first. */
-function scan(db: Database, schema: Schema): { frame: GrowableFrame; entries: SubjectEntry[] } {
+function scan(db: Database, schema: Schema, forWrites: boolean): { frame: GrowableFrame; entries: SubjectEntry[] } {
   const has = schema.has;
   const col = (name: string): string => (has.has(name) ? `"${name}"` : 'NULL');
   const k = schema.indicators.length;
@@ -141,8 +179,7 @@ function scan(db: Database, schema: Schema): { frame: GrowableFrame; entries: Su
     `${col('topic')}, ${col('stock_name')}, ${col('category')}, ${schema.indicators.map((i) => `"${i}"`).join(', ')} ` +
     `FROM ${TABLE} ORDER BY subject_key, report_date DESC`;
   const n = Number(db.exec(`SELECT count(*) FROM ${TABLE}`)[0]?.values[0]?.[0] ?? 0);
-  // Slack for the first writes, so they do not reallocate the columns right away.
-  const frame = new GrowableFrame(k, n + Math.max(1024, n >>> 4));
+  const frame = new GrowableFrame(k, forWrites ? capacityFor(n) : n);
   const { subjects, dates, endDate, year, period, declareDate, topic, stockName, category, values } = frame;
   const entries: SubjectEntry[] = [];
   // Dates, years and period codes repeat across subjects: keep one string of each.
@@ -180,7 +217,7 @@ function scan(db: Database, schema: Schema): { frame: GrowableFrame; entries: Su
       period[i] = intern(r[4]);
       declareDate[i] = intern(r[5]);
       topic[i] = intern(r[6]) ?? DEFAULT_TOPIC;
-      stockName[i] = r[7] === null ? null : String(r[7]);
+      stockName[i] = intern(r[7]);
       category[i] = intern(r[8]);
       for (let j = 0; j < k; j++) {
         const v = r[9 + j];

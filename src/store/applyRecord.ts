@@ -8,13 +8,17 @@ import type { RowData } from './frame';
 import { DEFAULT_CATEGORY, DEFAULT_TOPIC, entryFor, type FinanceStore } from './FinanceStore';
 import type { Schema } from './schema';
 
-/** A touched subject's series while a record is applied: newest first once sorted. */
+/**
+ * A touched subject's series while a record is applied: each slot is an unchanged row of the
+ * frame (its index) or a changed or new row (copied out). Only changed rows are copied out;
+ * runs of unchanged ones are copied column-wise when the series is appended.
+ */
 interface Working {
   readonly subject: string;
-  rows: RowData[];
+  slots: Array<number | RowData>;
   changed: boolean;
-  /** Topics of the series before the record (its rows may sit in views of any of them). */
-  readonly oldTopics: ReadonlySet<string>;
+  /** A new row was added at the end: the slots need sorting by date. */
+  unsorted: boolean;
 }
 
 interface ApplyContext {
@@ -32,10 +36,14 @@ const OPS: { [K in WriteOp['op']]: (ctx: ApplyContext, op: Extract<WriteOp, { op
   delete(ctx, op) {
     const w = series(ctx, op.subject_key);
     if (!w) return;
-    const before = w.rows.length;
-    w.rows = op.report_date === undefined ? [] : w.rows.filter((r) => r.date !== op.report_date);
-    if (w.rows.length === before) return;
-    ctx.effect.deleted += before - w.rows.length;
+    const before = w.slots.length;
+    if (op.report_date === undefined) w.slots = [];
+    else {
+      const dates = ctx.store.frame.dates;
+      w.slots = w.slots.filter((s) => (typeof s === 'number' ? dates[s] : s.date) !== op.report_date);
+    }
+    if (w.slots.length === before) return;
+    ctx.effect.deleted += before - w.slots.length;
     w.changed = true;
   },
 };
@@ -49,28 +57,39 @@ export function emptyEffect(): ApplyEffect {
  * columns the file does not have are ignored, as the SQL side ignores them.
  */
 export function applyRecord(store: FinanceStore, record: ChangeRecord): ApplyEffect {
+  return applyRecords(store, [record]);
+}
+
+/**
+ * Applies records in order as one step: a subject touched by several of them is copied once.
+ * For journal replay (nobody reads meanwhile); the effect is the union of theirs.
+ */
+export function applyRecords(store: FinanceStore, records: readonly ChangeRecord[]): ApplyEffect {
   const ctx: ApplyContext = { store, columns: settersFor(store.schema), working: new Map(), effect: emptyEffect() };
-  for (const op of record.ops) (OPS[op.op] as (c: ApplyContext, o: WriteOp) => void)(ctx, op);
+  for (const record of records) {
+    for (const op of record.ops) (OPS[op.op] as (c: ApplyContext, o: WriteOp) => void)(ctx, op);
+  }
   commitWorking(ctx);
-  store.seq = record.seq;
-  // Copy-on-write leaves garbage behind; once it outweighs the live rows, copy the live ones.
-  if (store.garbageRows > store.liveRows) store.compact();
+  if (records.length > 0) store.seq = records[records.length - 1].seq;
   return ctx.effect;
 }
 
 function upsertRow(ctx: ApplyContext, row: ReportRow): void {
   let w = series(ctx, row.subject_key);
   if (!w) {
-    w = { subject: row.subject_key, rows: [], changed: false, oldTopics: new Set() };
+    w = { subject: row.subject_key, slots: [], changed: false, unsorted: false };
     ctx.working.set(row.subject_key, w);
   }
   w.changed = true;
+  const { frame } = ctx.store;
   let matched = false;
   // The original schema has no unique index: every row of that date gets the change, as the
   // SQL UPDATE ... WHERE subject_key = ? AND report_date = ? does.
-  for (const r of w.rows) {
-    if (r.date !== row.report_date) continue;
-    setColumns(ctx.columns, r, row);
+  for (let i = 0; i < w.slots.length; i++) {
+    let slot = w.slots[i];
+    if ((typeof slot === 'number' ? frame.dates[slot] : slot.date) !== row.report_date) continue;
+    if (typeof slot === 'number') w.slots[i] = slot = frame.row(slot);
+    setColumns(ctx.columns, slot, row);
     matched = true;
   }
   if (matched) {
@@ -89,24 +108,20 @@ function upsertRow(ctx: ApplyContext, row: ReportRow): void {
     values: new Float64Array(ctx.store.schema.indicators.length).fill(NaN),
   };
   setColumns(ctx.columns, fresh, row);
-  w.rows.push(fresh);
+  w.slots.push(fresh);
+  w.unsorted = true;
   ctx.effect.inserted++;
 }
 
-/** The working series of a subject, copied out of the frame on first touch; undefined if unknown. */
+/** The working series of a subject (its rows by index); undefined if the subject is unknown. */
 function series(ctx: ApplyContext, subject: string): Working | undefined {
   const held = ctx.working.get(subject);
   if (held) return held;
   const entry = ctx.store.directory.get(subject);
   if (!entry) return undefined;
-  const { frame } = ctx.store;
-  const rows: RowData[] = [];
-  const oldTopics = new Set<string>();
-  for (let i = entry.start; i < entry.end; i++) {
-    rows.push(frame.row(i));
-    oldTopics.add(frame.topic[i]);
-  }
-  const w: Working = { subject, rows, changed: false, oldTopics };
+  const slots: number[] = [];
+  for (let i = entry.start; i < entry.end; i++) slots.push(i);
+  const w: Working = { subject, slots, changed: false, unsorted: false };
   ctx.working.set(subject, w);
   return w;
 }
@@ -115,29 +130,55 @@ function series(ctx: ApplyContext, subject: string): Working | undefined {
 function commitWorking(ctx: ApplyContext): void {
   const { store, effect } = ctx;
   const { directory } = store;
+  // The slots index this frame; the series go to the end of `dst`, which is another frame when
+  // making room compacted (the old one stays readable meanwhile).
+  const src = store.frame;
   let rows = 0;
-  for (const w of ctx.working.values()) if (w.changed) rows += w.rows.length;
-  store.frame.reserve(rows);
-  const frame = store.frame;
+  let changed = false;
   for (const w of ctx.working.values()) {
     if (!w.changed) continue;
+    changed = true;
+    rows += w.slots.length;
     effect.subjects.add(w.subject);
-    for (const t of w.oldTopics) effect.topics.add(t);
+    const old = directory.get(w.subject);
+    if (old) {
+      // Its rows may sit in views of any topic they carry.
+      for (let i = old.start; i < old.end; i++) effect.topics.add(src.topic[i]);
+    }
+    if (w.unsorted) {
+      // Newest first; a stable sort keeps same-date rows in their order.
+      const date = (s: number | RowData): number => (typeof s === 'number' ? src.dates[s] : s.date);
+      w.slots.sort((a, b) => date(b) - date(a));
+    }
+  }
+  if (!changed) return;
+  const dst = store.makeRoom(rows);
+  for (const w of ctx.working.values()) {
+    if (!w.changed) continue;
     const old = directory.get(w.subject);
     if (old) store.liveRows -= old.end - old.start;
-    if (w.rows.length === 0) {
+    const { slots } = w;
+    if (slots.length === 0) {
       directory.delete(w.subject);
       continue;
     }
-    // Newest first; a stable sort keeps same-date rows in their order.
-    w.rows.sort((a, b) => b.date - a.date);
-    const start = frame.length;
-    for (const r of w.rows) {
-      frame.push(w.subject, r);
-      effect.topics.add(r.topic);
+    const start = dst.length;
+    for (let i = 0; i < slots.length; ) {
+      const slot = slots[i];
+      if (typeof slot !== 'number') {
+        dst.push(w.subject, slot);
+        effect.topics.add(slot.topic);
+        i++;
+        continue;
+      }
+      // A run of unchanged, consecutive rows: copied column-wise.
+      let j = i + 1;
+      while (j < slots.length && slots[j] === slot + (j - i)) j++;
+      dst.copyRange(src, slot, slot + (j - i));
+      i = j;
     }
-    directory.set(entryFor(w.subject, frame, start, frame.length));
-    store.liveRows += w.rows.length;
+    directory.set(entryFor(w.subject, dst, start, dst.length));
+    store.liveRows += slots.length;
   }
 }
 

@@ -4,6 +4,7 @@
 // 150 MB file costs never block request handling. The main thread renames the file into place.
 // Runs from source (tsx) and as dist/checkpoint-worker.mjs (build.mjs).
 import { closeSync, fsyncSync, openSync, readFileSync, writeSync } from 'node:fs';
+import { setPriority } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { parentPort } from 'node:worker_threads';
 import type { Database } from 'sql.js';
@@ -16,6 +17,13 @@ import type { ChangeRecord } from './records';
 
 const port = parentPort;
 if (!port) throw new Error('checkpointWorker.ts runs as a worker thread only');
+// Background work: on Linux this lowers the priority of this thread only, so on a busy machine
+// the main thread (answering requests) gets the CPU first.
+try {
+  setPriority(10);
+} catch {
+  /* not permitted here: run at normal priority */
+}
 
 let db: Database | undefined;
 let applier: SqlApplier | undefined;

@@ -40,25 +40,41 @@ export interface RowData {
   readonly values: Float64Array;
 }
 
+/** Rows of typed-array memory touched per prefault() slice: ~3 MB with 10 columns. */
+const PREFAULT_ROWS = 32_768;
+
 /**
- * The frame as the store holds it: columns with spare capacity so appending a series is
- * amortized O(rows). The typed arrays are replaced when they grow (row indices stay valid);
- * readers take them from the frame object on every request, never keep them.
+ * The frame as the store holds it: columns with a fixed capacity, so appending a series costs
+ * O(rows). Every column, typed or not, is allocated to the capacity up front: storing past
+ * the end of a JS array grows it one element at a time, ~50x slower than overwriting a slot
+ * that exists. A full frame is compacted into another one (FinanceStore.makeRoom); readers
+ * take the frame from the store on every request, never keep it.
  */
 export class GrowableFrame implements Frame {
   length = 0;
-  readonly subjects: string[] = [];
-  dates: Float64Array;
-  readonly endDate: (string | null)[] = [];
-  readonly year: (string | null)[] = [];
-  readonly period: (string | null)[] = [];
-  readonly declareDate: (string | null)[] = [];
-  readonly topic: string[] = [];
-  readonly stockName: (string | null)[] = [];
-  readonly category: (string | null)[] = [];
-  values: Float64Array[];
+  // Slots past `length` hold null: they are never read.
+  readonly subjects: string[];
+  readonly dates: Float64Array;
+  readonly endDate: (string | null)[];
+  readonly year: (string | null)[];
+  readonly period: (string | null)[];
+  readonly declareDate: (string | null)[];
+  readonly topic: string[];
+  readonly stockName: (string | null)[];
+  readonly category: (string | null)[];
+  readonly values: Float64Array[];
 
   constructor(indicators: number, capacity: number) {
+    // A string column with null slots: past `length`, never read.
+    const strings = () => new Array<string>(capacity).fill(null as unknown as string);
+    this.subjects = strings();
+    this.endDate = strings();
+    this.year = strings();
+    this.period = strings();
+    this.declareDate = strings();
+    this.topic = strings();
+    this.stockName = strings();
+    this.category = strings();
     this.dates = new Float64Array(capacity);
     this.values = Array.from({ length: indicators }, () => new Float64Array(capacity));
   }
@@ -67,16 +83,29 @@ export class GrowableFrame implements Frame {
     return this.dates.length;
   }
 
-  /** Makes room for `rows` more rows: grows by at least half, so appends are amortized. */
-  reserve(rows: number): void {
-    const need = this.length + rows;
-    if (need <= this.dates.length) return;
-    const cap = Math.max(need, Math.ceil(this.dates.length * 1.5), 1024);
-    this.dates = grow(this.dates, cap, this.length);
-    this.values = this.values.map((col) => grow(col, cap, this.length));
+  #touched = 0;
+
+  /**
+   * Writes zeros into the next slice of never-touched typed-array memory past `from` (the OS
+   * maps it on first touch: a page fault per 4 KB). True while more is left.
+   */
+  prefault(from: number): boolean {
+    const start = Math.max(this.#touched, from);
+    if (start >= this.capacity) return false;
+    const end = Math.min(this.capacity, start + PREFAULT_ROWS);
+    this.dates.fill(0, start, end);
+    for (const col of this.values) col.fill(0, start, end);
+    this.#touched = end;
+    return end < this.capacity;
   }
 
-  /** Appends one row; `reserve` first. Returns its index. */
+  /** Empties the frame for reuse as a compaction target (its columns keep their memory). */
+  reset(): this {
+    this.length = 0;
+    return this;
+  }
+
+  /** Appends one row (FinanceStore.makeRoom first). Returns its index. */
   push(subject: string, r: RowData): number {
     const i = this.length++;
     this.subjects[i] = subject;
@@ -109,26 +138,34 @@ export class GrowableFrame implements Frame {
     };
   }
 
-  /** Copies row `from` of `src` to the end of this frame (compaction); `reserve` first. */
-  copyRow(src: GrowableFrame, from: number): void {
-    const i = this.length++;
-    this.subjects[i] = src.subjects[from];
-    this.dates[i] = src.dates[from];
-    this.endDate[i] = src.endDate[from];
-    this.year[i] = src.year[from];
-    this.period[i] = src.period[from];
-    this.declareDate[i] = src.declareDate[from];
-    this.topic[i] = src.topic[from];
-    this.stockName[i] = src.stockName[from];
-    this.category[i] = src.category[from];
-    for (let j = 0; j < this.values.length; j++) this.values[j][i] = src.values[j][from];
+  /**
+   * Appends rows [start, end) of `src` (this frame or another one) to the end of this frame;
+   * FinanceStore.makeRoom first. Numbers are copied a column at a time.
+   */
+  copyRange(src: GrowableFrame, start: number, end: number): void {
+    const at = this.length;
+    const n = end - start;
+    this.length += n;
+    if (src === this) this.dates.copyWithin(at, start, end);
+    else this.dates.set(src.dates.subarray(start, end), at);
+    for (let j = 0; j < this.values.length; j++) {
+      if (src === this) this.values[j].copyWithin(at, start, end);
+      else this.values[j].set(src.values[j].subarray(start, end), at);
+    }
+    copyStrings(this.subjects, src.subjects, start, n, at);
+    copyStrings(this.endDate, src.endDate, start, n, at);
+    copyStrings(this.year, src.year, start, n, at);
+    copyStrings(this.period, src.period, start, n, at);
+    copyStrings(this.declareDate, src.declareDate, start, n, at);
+    copyStrings(this.topic, src.topic, start, n, at);
+    copyStrings(this.stockName, src.stockName, start, n, at);
+    copyStrings(this.category, src.category, start, n, at);
   }
 }
 
-function grow(col: Float64Array, cap: number, used: number): Float64Array {
-  const next = new Float64Array(cap);
-  next.set(col.subarray(0, used));
-  return next;
+/** One string column's rows [from, from + n) to [to, to + n): a tight loop per column. */
+function copyStrings<T>(dst: T[], src: readonly T[], from: number, n: number, to: number): void {
+  for (let i = 0; i < n; i++) dst[to + i] = src[from + i];
 }
 
 /** A row range of one subject, newest first. */

@@ -1,4 +1,4 @@
-// Who may write and call the cluster endpoints (docs/api.md, "Access"): with a token configured,
+// Who may write and call the cluster endpoints (docs/replication.md, "Access"): with a token configured,
 // anyone presenting `Authorization: Bearer <token>`; without one, loopback clients only (the
 // rule of Redis's protected mode). Reads never pass through here.
 import { createHash, timingSafeEqual } from 'node:crypto';

@@ -1,4 +1,4 @@
-// The write API on the wire (docs/api.md, "Writes"): POST reports and reports/delete. The master
+// The write API on the wire (docs/replication.md, "Writes"): POST reports and reports/delete. The master
 // commits (journal fsync, apply) and, for `wait: "replicated"`, answers once no follower can serve
 // older data; a slave refuses with 421 naming the master. Access is checked before the body is read.
 import type { IncomingMessage, ServerResponse } from 'node:http';

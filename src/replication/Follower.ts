@@ -1,8 +1,8 @@
-// A slave's replication loop (docs/design.md, "Replication"): long-poll the master's feed with
+// A slave's replication loop (docs/replication.md, "Replication"): long-poll the master's feed with
 // since = applied seq, apply each record in order, poll again (that poll is the acknowledgement),
 // and resync from the dump when the journal no longer holds what it needs.
 //
-// The read lease (docs/design.md, "Leases"): an answer with `complete: true` makes the data
+// The read lease (docs/replication.md, "Leases"): an answer with `complete: true` makes the data
 // current as of its send time, so reads are served until sendTime + L (monotonic clock). Past
 // that the node answers 503 KMT_STALE and the gateway fails over. While the master is DOWN
 // (ECONNREFUSED: no process listens) the lease is extended by L from each refused attempt, but

@@ -1,4 +1,4 @@
-// The master's replication endpoints under /kamaitachi/api/cluster/v1 (docs/api.md, "Replication"):
+// The master's replication endpoints under /kamaitachi/api/cluster/v1 (docs/replication.md, "Replication"):
 //   GET  changes?since=<seq>&wait=<ms>&follower=<id>  the records after `since`, long-polled
 //   GET  dump                                          the last checkpoint file, streamed
 //   POST checkpoint                                    forces a checkpoint (tests, operations)

@@ -2,7 +2,7 @@
 // server, plus the cache snapshot file, warm-up, membership, replication and graceful shutdown.
 // The master takes writes (journal with fsync), keeps the registry, serves the change feed and
 // tracks its followers; a slave with a master follows the feed (journal without fsync: the
-// master has every record) and serves reads only while its lease holds (docs/design.md).
+// master has every record) and serves reads only while its lease holds (docs/replication.md).
 import { dirname } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { NodeConfig } from '../config/node';

@@ -24,7 +24,11 @@ export interface ClusterOptions {
   /** [replication] timeout_ms. */
   readonly timeoutMs: number;
   readonly token?: string;
+  /** Companies in the generated database (default 40) and its first year (default 2021). */
   readonly stocks?: number;
+  readonly startYear?: number;
+  /** More INI lines for every role (e.g. "[database]\ncheckpoint_records = 1000000"). */
+  readonly extraIni?: string;
 }
 
 export class TestCluster {
@@ -46,10 +50,10 @@ export class TestCluster {
     const dir = mkdtempSync(join(tmpdir(), 'kmt-writes-'));
     const ini = join(dir, 'cluster.ini');
     // A short registry lease so a killed slave leaves the registry within the test.
-    writeFileSync(ini, `[replication]\ntimeout_ms = ${o.timeoutMs}\n[etcd]\nttl = 2\n${o.token ? `[security]\ntoken = ${o.token}\n` : ''}`);
+    writeFileSync(ini, `[replication]\ntimeout_ms = ${o.timeoutMs}\n[etcd]\nttl = 2\n${o.token ? `[security]\ntoken = ${o.token}\n` : ''}${o.extraIni ?? ''}\n`);
     const c = new TestCluster(dir, ini, o.token);
     try {
-      const db = await makeDb(dir, { stocks: o.stocks ?? 40 });
+      const db = await makeDb(dir, { stocks: o.stocks ?? 40, startYear: o.startYear });
       for (const name of ['master', ...Array.from({ length: o.slaves }, (_, i) => `slave${i + 1}`)]) copyFileSync(db, join(dir, `${name}.db`));
       c.master = await c.spawn('master', ['master', '--db', join(dir, 'master.db'), '--port', '0', '--name', 'master']);
       c.slaves = await Promise.all(Array.from({ length: o.slaves }, (_, i) => c.startSlave(i + 1)));

@@ -35,6 +35,7 @@ describe('write validation', () => {
     assert.equal(answer.status, status, answer.text);
     assert.match(answer.json.status_msg, message);
     assert.equal(master.durable.seq, seq, 'nothing of a refused batch is applied');
+    assert.equal(answer.headers['x-kamaitachi-seq'], String(seq), 'error answers carry the applied seq too');
   }
 
   const cases: Array<[string, unknown, RegExp]> = [
@@ -85,6 +86,12 @@ describe('write validation', () => {
     assert.deepEqual(answer.json.data, { seq: seq + 1, inserted: 2, updated: 0 });
     assert.equal(answer.headers['x-kamaitachi-seq'], String(seq + 1));
     const read = await httpRequest(`${master.url}${API}/period`, { body: JSON.stringify({ ids: 'net_profit', subjects: '33:000001', from: 1767139200, to: 1767139200 + 86400 }) });
+    assert.equal(read.headers['x-kamaitachi-seq'], String(seq + 1));
+    const metrics = (await httpRequest(`${master.url}/metrics`)).text;
+    assert.match(metrics, new RegExp(`^kamaitachi_applied_seq\\{role="master"\\} ${seq + 1}$`, 'm'));
+    assert.match(metrics, /^kamaitachi_replication_lag\{role="master"\} 0$/m);
+    const stats = (await httpRequest(`${master.url}${API}/stats`)).json.data;
+    assert.deepEqual([stats.seq, stats.applied_seq, stats.lag], [seq + 1, seq + 1, 0]);
     assert.deepEqual(
       read.json.data[0].data.map((r: { net_profit: number | null; year: string }) => [r.net_profit, r.year]),
       [[42, '2026'], [42, '']],

@@ -89,18 +89,21 @@ async function main(): Promise<void> {
     client.stdout.on('data', (d: Buffer) => (clientOut += d.toString()));
     const clientDone = new Promise<void>((resolve) => client.once('exit', () => resolve()));
     try {
-      // Let the client warm up, then a quiet window of about a checkpoint's length.
+      // Let the client warm up; then the checkpoint, then a quiet window of the same length
+      // under the same load (the machine's own noise, for comparison).
       await waitForAnswers(engine, 2000);
-      const quietMs = 3000;
-      const quiet = await measure(() => new Promise<void>((resolve) => setTimeout(resolve, quietMs)));
-      const hits0 = engine.stats.hits + engine.stats.misses;
+      const answered0 = engine.stats.hits + engine.stats.misses;
       const during = await measure(() => ds.checkpoint());
-      const answered = engine.stats.hits + engine.stats.misses - hits0;
+      const answered = engine.stats.hits + engine.stats.misses - answered0;
+      const quietMs = Math.round(during.result.ms);
+      const quiet = await measure(() => new Promise<void>((resolve) => setTimeout(resolve, quietMs)));
       console.log(
         `checkpoint of ${mb} MB at seq ${during.result.seq}: ${Math.round(during.result.ms)} ms; ` +
-          `main-thread event-loop delay max ${during.maxMs.toFixed(1)} ms, p99 ${during.p99Ms.toFixed(1)} ms ` +
-          `(quiet ${quietMs} ms window under the same load: max ${quiet.maxMs.toFixed(1)} ms, p99 ${quiet.p99Ms.toFixed(1)} ms); ` +
-          `${answered} requests answered meanwhile`,
+          `main-thread event-loop delay max ${during.maxMs.toFixed(1)} ms, p99 ${during.p99Ms.toFixed(1)} ms, ${answered} requests answered meanwhile; ` +
+          `stalls > 50 ms at ${during.stalls.join(', ') || 'none'}`,
+      );
+      console.log(
+        `quiet window of ${quietMs} ms right after, same load: max ${quiet.maxMs.toFixed(1)} ms, p99 ${quiet.p99Ms.toFixed(1)} ms; stalls > 50 ms at ${quiet.stalls.join(', ') || 'none'}`,
       );
     } finally {
       if (client.pid && client.exitCode === null) process.kill(client.pid, 'SIGTERM');
@@ -143,12 +146,22 @@ async function waitForAnswers(engine: QueryEngine, count: number): Promise<void>
   while (engine.stats.hits + engine.stats.misses < count) await new Promise((resolve) => setTimeout(resolve, 20));
 }
 
-async function measure<T>(run: () => Promise<T>): Promise<{ result: T; maxMs: number; p99Ms: number }> {
+/** Event-loop delay while `run` runs, and when (ms from its start) the loop stalled > 50 ms. */
+async function measure<T>(run: () => Promise<T>): Promise<{ result: T; maxMs: number; p99Ms: number; stalls: string[] }> {
   const h = monitorEventLoopDelay({ resolution: 1 });
+  const t0 = performance.now();
+  let last = t0;
+  const stalls: string[] = [];
+  const tick = setInterval(() => {
+    const now = performance.now();
+    if (now - last > 55) stalls.push(`${Math.round(last - t0)} ms (+${Math.round(now - last - 5)})`);
+    last = now;
+  }, 5);
   h.enable();
   const result = await run();
   h.disable();
-  return { result, maxMs: h.max / 1e6, p99Ms: h.percentile(99) / 1e6 };
+  clearInterval(tick);
+  return { result, maxMs: h.max / 1e6, p99Ms: h.percentile(99) / 1e6, stalls };
 }
 
 /** The load: keep-alive connections each sending one snapshot request after another. */

@@ -5,7 +5,7 @@
 // single write followed by one fsync. Exclusive tasks (trim at a checkpoint, reset at a resync)
 // run between batches. On open the file is scanned; a torn or corrupt record and everything
 // after it are cut off with a warning (nothing after the last fsync was ever acknowledged).
-import { closeSync, fdatasyncSync, openSync, readFileSync, type PathLike } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { open, rename, type FileHandle } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { crc32 } from 'node:zlib';
@@ -299,12 +299,3 @@ export async function fsyncDir(dir: string): Promise<void> {
   }
 }
 
-/** The same, synchronously (the checkpoint worker). */
-export function fsyncDirSync(dir: PathLike): void {
-  const fd = openSync(dir, 'r');
-  try {
-    fdatasyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-}

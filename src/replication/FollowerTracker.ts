@@ -7,7 +7,7 @@
 // `complete: true`. The follower's lease from that answer ends at its send time + L <= leaseBase + L.
 // A write with seq S resolves when every follower has applied >= S, or, for one that has not,
 // once now > leaseBase + L + MARGIN: that follower is then "lagging" (named in the answer and
-// taken out of routing until it polls with since >= head).
+// taken out of routing until a feed answer brings it to the head).
 // Start-up grace: no replicated write resolves before listenTime + L + MARGIN, because leases
 // granted by a previous master process, and the ones followers take while the master was down
 // (see Follower.ts), end before that.
@@ -97,19 +97,27 @@ export class FollowerTracker {
     }
     f.applied = since;
     f.lastPoll = now;
-    if (f.lagging && since >= head) {
-      f.lagging = false;
-      this.#members?.setLagging(id, false);
-      this.#log.info({ event: 'follower_caught_up', follower: id, seq: since }, 'a lagging follower caught up; back in routing');
-    }
+    if (since >= head) this.#caughtUp(f);
     this.#measureLag(now);
     this.#settle();
   }
 
-  /** The answer to a poll received at `receivedAt` brought `id` to the head: it holds a lease. */
+  /**
+   * The answer to a poll received at `receivedAt` brought `id` to the head: it holds a lease
+   * (so later writes wait for it again) and may return to routing.
+   */
   granted(id: string, receivedAt: number): void {
     const f = this.#followers.get(id);
-    if (f && (f.leaseBase === undefined || receivedAt > f.leaseBase)) f.leaseBase = receivedAt;
+    if (!f) return;
+    if (f.leaseBase === undefined || receivedAt > f.leaseBase) f.leaseBase = receivedAt;
+    this.#caughtUp(f);
+  }
+
+  #caughtUp(f: FollowerState): void {
+    if (!f.lagging) return;
+    f.lagging = false;
+    this.#members?.setLagging(f.id, false);
+    this.#log.info({ event: 'follower_caught_up', follower: f.id, seq: f.applied }, 'a lagging follower caught up; back in routing');
   }
 
   /** Notes a committed seq so the time until every follower applied it can be measured. */

@@ -120,10 +120,20 @@ export class TestCluster {
     return httpRequest(`${base}${API}/reports`, { body: JSON.stringify({ reports: rows, wait }), headers: this.auth() });
   }
 
-  /** The latest net_profit of `subject` as `base` answers it; the whole answer too. */
-  async latest(base: string, subject: string): Promise<{ answer: HttpAnswer; value: number | null | undefined }> {
-    const answer = await httpRequest(`${base}${API}/snapshot`, { body: JSON.stringify({ ids: 'net_profit', subjects: subject }) });
-    return { answer, value: answer.status === 200 ? answer.json.data[0]?.data?.net_profit : undefined };
+  /**
+   * The latest net_profit of `subject` as `base` answers it, and the answer. A 503 (a slave whose
+   * lease lapsed, e.g. starved of CPU by a busy machine, or a gateway with every slave so) is
+   * asked again for up to 10 s: it is unavailability, never a stale answer; `unavailable` counts them.
+   */
+  async latest(base: string, subject: string): Promise<{ answer: HttpAnswer; value: number | null | undefined; unavailable: number }> {
+    const end = Date.now() + 10_000;
+    for (let unavailable = 0; ; unavailable++) {
+      const answer = await httpRequest(`${base}${API}/snapshot`, { body: JSON.stringify({ ids: 'net_profit', subjects: subject }) });
+      if (answer.status !== 503 || Date.now() > end) {
+        return { answer, value: answer.status === 200 ? answer.json.data[0]?.data?.net_profit : undefined, unavailable };
+      }
+      await new Promise((r) => setTimeout(r, 20));
+    }
   }
 
   // Stats are JSON of many shapes; tests index into them freely.

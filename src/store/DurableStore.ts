@@ -86,13 +86,13 @@ export class DurableStore {
     removeLeftovers(o.db, o.logger);
     const worker = new CheckpointWorker(o.logger);
     try {
-      // The worker loads its copy (and hashes a never-written file) while this thread scans.
-      const opened = worker.open(o.db);
-      const store = await FinanceStore.open(o.db, { fingerprint: false, forWrites: true });
+      // The worker loads its copy meanwhile, at low priority: serving does not wait for it
+      // (messages are handled in order, so the records replayed below follow its load).
+      worker.open(o.db).catch((err: unknown) => o.logger.error({ err, event: 'checkpoint_worker_failed' }, 'the checkpoint worker cannot load the database; checkpoints will fail'));
+      // The dataset id of a never-checkpointed file is its hash, computed here.
+      const store = await FinanceStore.open(o.db, { fingerprint: true, forWrites: true });
       const { journal, records } = await Journal.open(`${o.db}.journal`, { fsync: o.fsync, logger: o.logger });
-      const w = await opened;
-      store.dataset = w.dataset;
-      const ds = new DurableStore(o, store, journal, worker, w.dataset);
+      const ds = new DurableStore(o, store, journal, worker, store.dataset);
       ds.#replay(records);
       ds.#prefault();
       return ds;
@@ -309,9 +309,11 @@ export class DurableStore {
     await fsyncDir(dirname(this.path));
     const opened = this.#worker.open(this.path);
     const store = await FinanceStore.open(this.path, { fingerprint: false, forWrites: true });
-    const w = await opened;
-    if (w.fileDataset !== '' && (w.fileDataset !== dataset || store.seq !== seq)) {
-      throw new KmtError('KMT_DB', `the dump holds dataset ${w.fileDataset} at seq ${store.seq}, not ${dataset} at seq ${seq}`);
+    await opened;
+    // The file's own record of what it holds ('' when it was never checkpointed).
+    const fileDataset = store.dataset;
+    if (fileDataset !== '' && (fileDataset !== dataset || store.seq !== seq)) {
+      throw new KmtError('KMT_DB', `the dump holds dataset ${fileDataset} at seq ${store.seq}, not ${dataset} at seq ${seq}`);
     }
     store.seq = seq;
     store.dataset = dataset;
@@ -324,7 +326,7 @@ export class DurableStore {
     this.#prefault();
     this.#logger.info({ event: 'resynced', file: this.path, seq, dataset, rows: store.totalRecords }, `data replaced from a dump at seq ${seq}`);
     // A file that does not record seq and dataset yet gets them now, so a restart knows them.
-    if (w.fileDataset === '') await this.checkpoint();
+    if (fileDataset === '') await this.checkpoint();
   }
 
   /** Flushes the journal, checkpoints what the file lacks, stops the worker. */

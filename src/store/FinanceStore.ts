@@ -107,19 +107,26 @@ export class FinanceStore {
   }
 
   /**
-   * Makes room for `rows` more rows at the end of the frame without ever growing it in steady
+   * Makes room for `rows` more rows at the end of the frame (`replacing`: the subjects whose
+   * series they replace) without ever growing it in steady
    * state: when the capacity is reached the live series are compacted (garbage outweighs the
    * live rows by then), into the previous frame's columns when they are large enough. Fresh
    * memory costs page faults (~15 us per 4 KB on a VM), so reusing it is what keeps writes from
    * stalling the event loop. Grows (to twice the live rows) only when the live data grew.
    * Returns the frame to append to; row indices of the frame before stay readable from it.
    */
-  makeRoom(rows: number): GrowableFrame {
+  makeRoom(rows: number, replacing?: ReadonlyMap<string, unknown>): GrowableFrame {
     const frame = this.frame;
     if (frame.length + rows <= frame.capacity) return frame;
-    const needed = this.liveRows + rows;
+    // The series being replaced are not copied: their new rows are the `rows` appended next.
+    let freed = 0;
+    for (const subject of replacing?.keys() ?? []) {
+      const e = this.directory.get(subject);
+      if (e) freed += e.end - e.start;
+    }
+    const needed = this.liveRows - freed + rows;
     // Compacted into the same capacity while that leaves a third of it free; else grown.
-    this.compact(needed + Math.max(needed >> 1, 1024) <= frame.capacity ? frame.capacity : capacityFor(needed));
+    this.compact(needed + Math.max(needed >> 1, 1024) <= frame.capacity ? frame.capacity : capacityFor(needed), replacing);
     return this.frame;
   }
 
@@ -136,12 +143,15 @@ export class FinanceStore {
   /**
    * Copies every live series into other columns (in subject order), dropping the garbage.
    * Every row index held elsewhere (topic views) is void afterwards: `generation` changes.
+   * Subjects in `skip` keep their entries (pointing at the old frame): the caller replaces
+   * them in the same synchronous step.
    */
-  compact(capacity = capacityFor(this.liveRows)): void {
+  compact(capacity = capacityFor(this.liveRows), skip?: ReadonlyMap<string, unknown>): void {
     const old = this.frame;
     const spare = this.#spare;
     const next = spare && spare.capacity >= capacity ? spare.reset() : new GrowableFrame(old.values.length, capacity);
     for (const subject of this.directory.subjects) {
+      if (skip?.has(subject)) continue;
       const e = this.directory.get(subject)!;
       const start = next.length;
       next.copyRange(old, e.start, e.end);

@@ -152,7 +152,9 @@ function commitWorking(ctx: ApplyContext): void {
     }
   }
   if (!changed) return;
-  const dst = store.makeRoom(rows);
+  const changedSubjects = new Map<string, Working>();
+  for (const w of ctx.working.values()) if (w.changed) changedSubjects.set(w.subject, w);
+  const dst = store.makeRoom(rows, changedSubjects);
   for (const w of ctx.working.values()) {
     if (!w.changed) continue;
     const old = directory.get(w.subject);

@@ -9,6 +9,6 @@ export type ToWorker =
   | { readonly type: 'checkpoint'; readonly id: number; readonly tmp: string; readonly dataset: string };
 
 export type FromWorker =
-  | { readonly type: 'opened'; readonly id: number; readonly seq: number; readonly dataset: string; readonly fileDataset: string }
+  | { readonly type: 'opened'; readonly id: number; readonly seq: number }
   | { readonly type: 'checkpointed'; readonly id: number; readonly seq: number; readonly bytes: number; readonly exportMs: number }
   | { readonly type: 'failed'; readonly id: number; readonly message: string };

@@ -10,7 +10,6 @@ import { parentPort } from 'node:worker_threads';
 import type { Database } from 'sql.js';
 import { loadSqlJs } from './sqljs';
 import { SqlApplier } from './checkpointSql';
-import { datasetOfBytes } from './FinanceStore';
 import { readMeta } from './schema';
 import type { FromWorker, ToWorker } from './checkpointProtocol';
 import type { ChangeRecord } from './records';
@@ -51,9 +50,8 @@ async function handle(m: ToWorker): Promise<void> {
       db = new SQL.Database(bytes);
       applier = new SqlApplier(db, m.file);
       broken = undefined;
-      const meta = readMeta(db);
-      seq = meta.seq;
-      reply({ type: 'opened', id: m.id, seq, dataset: meta.dataset || datasetOfBytes(bytes), fileDataset: meta.dataset });
+      seq = readMeta(db).seq;
+      reply({ type: 'opened', id: m.id, seq });
       return;
     }
     case 'apply': {

@@ -7,7 +7,7 @@
 // synchronously in well under a millisecond, so identical concurrent misses are computed once
 // by construction: the next one finds the stored answer.
 // Every entry is tagged with what it was built from (S<subject>, T<topic>; views also V), so a
-// write drops exactly those (`invalidate`, docs/design.md "Writes").
+// write drops exactly those (`invalidate`, docs/store.md).
 import { ByteLru, type Sized } from '../cache/ByteLru';
 import { CacheStats } from '../cache/CacheStats';
 import type { CacheImage } from '../cache/SnapshotFile';

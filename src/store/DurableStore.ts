@@ -1,4 +1,4 @@
-// The durable, updatable store both node roles use (docs/design.md, "Writes"): the in-memory
+// The durable, updatable store both node roles use (docs/store.md): the in-memory
 // FinanceStore, a journal beside the database file (`<db>.journal`), and a checkpoint worker
 // owning a sql.js copy that rewrites the file atomically.
 //

@@ -1,4 +1,4 @@
-// The journal beside a database file (docs/design.md, "Writes"): one framed record per
+// The journal beside a database file (docs/store.md): one framed record per
 // acknowledged write batch,
 //   [u32 LE length][u32 LE crc32 of the JSON bytes][JSON bytes]
 // appended with group commit: every record queued while a write+fsync runs goes out in the next

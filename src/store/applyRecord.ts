@@ -1,4 +1,4 @@
-// Applies one change record to the in-memory store (docs/design.md, "Writes"): synchronously,
+// Applies one change record to the in-memory store (docs/store.md): synchronously,
 // in one go, so no reader ever sees part of a batch. Each touched subject's series is copied
 // out, changed, and appended whole at the end of the frame (copy-on-write); its directory
 // entry then points at the new range. The same code runs on the master and every follower,

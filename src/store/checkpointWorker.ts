@@ -1,4 +1,4 @@
-// The checkpoint worker (docs/design.md, "Writes"): a worker thread owning a sql.js copy of
+// The checkpoint worker (docs/store.md): a worker thread owning a sql.js copy of
 // the database. It applies every change record the main thread applies, and on request exports
 // the database and writes it to a temp file (fsynced): the seconds of export and write that a
 // 150 MB file costs never block request handling. The main thread renames the file into place.

@@ -3,7 +3,7 @@
 // collides with a real value). Rows are addressed by absolute index; a subject's series is the
 // range [start, end) recorded in its directory entry.
 //
-// Writes never change rows in place (docs/design.md, "Writes"): a changed subject's whole new
+// Writes never change rows in place (docs/store.md): a changed subject's whole new
 // series is appended at the end and its directory entry pointed at the new range, so the old
 // rows stay addressable (and unchanged) until a compaction copies the live ranges away.
 

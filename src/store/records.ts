@@ -1,5 +1,5 @@
 /**
- * The write path's shared types (docs/design.md, "Writes"): a write batch is one
+ * The write path's shared types (docs/store.md): a write batch is one
  * `ChangeRecord`, applied by the master and every follower with the same code.
  */
 

@@ -1,5 +1,6 @@
 // Bundles src/ into one ESM file (dist/kamaitachi.mjs) and puts the sql.js WASM beside it,
-// where src/store/sqljs.ts looks for it first. The etcd client stays outside (see `external`).
+// where src/store/sqljs.ts looks for it first. The checkpoint worker thread needs a file of
+// its own: dist/checkpoint-worker.mjs (found beside the bundle by src/store/DurableStore.ts).
 import { build } from 'esbuild';
 import { copyFileSync, mkdirSync, chmodSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -8,8 +9,9 @@ const require = createRequire(import.meta.url);
 mkdirSync('dist', { recursive: true });
 
 await build({
-  entryPoints: ['src/cli/bin.ts'],
-  outfile: 'dist/kamaitachi.mjs',
+  entryPoints: { kamaitachi: 'src/cli/bin.ts', 'checkpoint-worker': 'src/store/checkpointWorker.ts' },
+  outdir: 'dist',
+  outExtension: { '.js': '.mjs' },
   bundle: true,
   platform: 'node',
   format: 'esm',

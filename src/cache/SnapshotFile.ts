@@ -3,7 +3,7 @@
 // well as a small one), to a temporary file of its own that is fsynced and then renamed over
 // the old one: a crash leaves the old snapshot or the new one, never half of one. Answers are
 // kept as bytes, topic views by name (rebuilding one takes under a millisecond). A file taken
-// from other data (fingerprint) is ignored; a damaged frame ends the load with what came before.
+// from other data (fingerprint: the dataset id and seq, see FinanceStore.fingerprint) is ignored; a damaged frame ends the load with what came before.
 //
 // Layout: "KMTSNAP3\n", u32 header length, header JSON {fingerprint, saved_at}, then frames
 // [u8 kind][u32 payload length][u32 crc32 of payload][payload], closed by an END frame whose
@@ -83,6 +83,7 @@ export async function readSnapshot(
   fingerprint: string,
   onEntry: (entry: SnapshotEntry) => void,
 ): Promise<{ entries: number; warning?: string } | { unusable: string }> {
+  if (fingerprint === '') return { unusable: 'the data has no fingerprint (dataset unknown)' };
   const reader = new FrameReader();
   let entries = 0;
   let headerOk = false;

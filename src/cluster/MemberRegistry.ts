@@ -11,6 +11,8 @@ export interface RegisteredMember extends Member {
   readonly registeredAt: number;
   /** Unix ms of the last register or heartbeat. */
   lastSeen: number;
+  /** Passed over by a replicated write: out of routing until it catches up (docs/replication.md, "Leases"). */
+  lagging: boolean;
 }
 
 export interface RegistryView {
@@ -40,6 +42,7 @@ export class MemberRegistry {
   readonly #now: () => number;
   readonly #members = new Map<string, RegisteredMember>();
   readonly #waiters = new Set<Waiter>();
+  readonly #lagging = new Set<string>();
   readonly #timer: NodeJS.Timeout | undefined;
   #version: number;
   #view: RegistryView | undefined;
@@ -69,7 +72,7 @@ export class MemberRegistry {
       known.lastSeen = now;
       return known;
     }
-    const member: RegisteredMember = { id, addr, ttlSec, registeredAt: known?.registeredAt ?? now, lastSeen: now };
+    const member: RegisteredMember = { id, addr, ttlSec, registeredAt: known?.registeredAt ?? now, lastSeen: now, lagging: this.#lagging.has(id) };
     this.#members.set(id, member);
     this.#changed();
     return member;
@@ -82,6 +85,21 @@ export class MemberRegistry {
     if (!known) return false;
     known.lastSeen = this.#now();
     return true;
+  }
+
+  /** Flags a member (or a follower that registers later) as lagging, or clears the flag. */
+  setLagging(id: string, lagging: boolean): void {
+    if (lagging === this.#lagging.has(id)) return;
+    if (lagging) this.#lagging.add(id);
+    else this.#lagging.delete(id);
+    const member = this.#members.get(id);
+    if (!member) return;
+    member.lagging = lagging;
+    this.#changed();
+  }
+
+  memberIds(): string[] {
+    return this.view().members.map((m) => m.id);
   }
 
   deregister(id: string): boolean {

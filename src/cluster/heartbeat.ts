@@ -3,7 +3,7 @@
 // unreachable master with capped backoff (logged, never fatal) and deregister on stop().
 import type { Logger } from '../shared/logger';
 import { Backoff } from './backoff';
-import { callJson, describeError } from './jsonClient';
+import { bearer, callJson, describeError } from './jsonClient';
 import { CLUSTER_ROUTES } from '../shared/routes';
 import type { MemberRef, RegisterRequest } from './registryProtocol';
 
@@ -17,6 +17,8 @@ export interface MembershipOptions {
   /** Lease in seconds ([etcd] ttl); heartbeats go out every ttl/3. */
   readonly ttlSec: number;
   readonly logger: Logger;
+  /** The cluster token ([security] token); the registry endpoints are protected. */
+  readonly token?: string;
 }
 
 export interface MembershipHandle {
@@ -31,6 +33,7 @@ const LOUD_FAILURES = 3;
 
 export function startMembership(opts: MembershipOptions): MembershipHandle {
   const { master, id, addr, ttlSec, logger } = opts;
+  const headers = bearer(opts.token);
   const intervalMs = Math.max(200, Math.floor((ttlSec * 1000) / 3));
   // Capped at one heartbeat interval so a returning master hears from us within that time.
   const backoff = new Backoff({ initialMs: 250, maxMs: Math.max(1000, intervalMs) });
@@ -50,7 +53,7 @@ export function startMembership(opts: MembershipOptions): MembershipHandle {
   const call = async (op: 'register' | 'heartbeat', body: RegisterRequest | MemberRef): Promise<number> => {
     inFlight = new AbortController();
     try {
-      const answer = await callJson(`${master}${CLUSTER_ROUTES[op]}`, { body, timeoutMs: Math.min(2000, intervalMs), signal: inFlight.signal });
+      const answer = await callJson(`${master}${CLUSTER_ROUTES[op]}`, { body, headers, timeoutMs: Math.min(2000, intervalMs), signal: inFlight.signal });
       if (answer.status >= 500) throw new Error(`master answered ${answer.status}: ${answer.envelope?.status_msg ?? 'no envelope'}`);
       if (answer.status >= 400 && answer.status !== 404) {
         // A 4xx other than "unknown member" means our own settings are wrong; keep retrying loudly.
@@ -103,7 +106,7 @@ export function startMembership(opts: MembershipOptions): MembershipHandle {
       if (!maybeRegistered) return;
       registered = false;
       try {
-        await callJson(`${master}${CLUSTER_ROUTES.deregister}`, { body: { id } satisfies MemberRef, timeoutMs: 1000 });
+        await callJson(`${master}${CLUSTER_ROUTES.deregister}`, { body: { id } satisfies MemberRef, headers, timeoutMs: 1000 });
         log.info({ event: 'deregistered' }, 'deregistered from the master');
       } catch (err) {
         log.warn({ event: 'deregister_failed', err: describeError(err) }, 'could not deregister; the lease will expire');

@@ -9,6 +9,8 @@ export interface JsonCallOptions {
   readonly timeoutMs?: number;
   readonly signal?: AbortSignal;
   readonly agent?: Agent;
+  /** Extra request headers (the cluster token's Authorization). */
+  readonly headers?: Readonly<Record<string, string>>;
 }
 
 export interface JsonAnswer {
@@ -26,7 +28,7 @@ export function callJson(url: string, opts: JsonCallOptions = {}): Promise<JsonA
       method: opts.method ?? (payload ? 'POST' : 'GET'),
       agent: opts.agent,
       signal: opts.signal,
-      headers: payload ? { 'content-type': 'application/json', 'content-length': payload.length } : {},
+      headers: payload ? { ...opts.headers, 'content-type': 'application/json', 'content-length': payload.length } : { ...opts.headers },
     });
     const timer = setTimeout(() => req.destroy(new Error(`no answer from ${url} within ${timeoutMs} ms`)), timeoutMs);
     req.once('error', (err) => {
@@ -60,4 +62,9 @@ export function callJson(url: string, opts: JsonCallOptions = {}): Promise<JsonA
 export function describeError(err: unknown): string {
   const e = err as NodeJS.ErrnoException;
   return e?.code ? `${e.code}${e.message && !e.message.includes(e.code) ? ` (${e.message})` : ''}` : String(e?.message ?? err);
+}
+
+/** The Authorization header for the cluster token, or none. */
+export function bearer(token: string | undefined): Record<string, string> | undefined {
+  return token ? { authorization: `Bearer ${token}` } : undefined;
 }

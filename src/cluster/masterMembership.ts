@@ -4,7 +4,7 @@
 // old members are kept for one lease so slaves have time to re-register.
 import type { Logger } from '../shared/logger';
 import { Backoff } from './backoff';
-import { callJson, describeError } from './jsonClient';
+import { bearer, callJson, describeError } from './jsonClient';
 import type { Member, MembersListener, MembershipSource, MembershipStatus } from './membership';
 import { sameMembers, sortMembers } from './membership';
 import { CLUSTER_ROUTES } from '../shared/routes';
@@ -20,6 +20,8 @@ export interface MasterMembershipOptions {
   readonly ttlSec?: number;
   /** Injected for tests. Default Date.now. */
   readonly now?: () => number;
+  /** The cluster token ([security] token); the registry endpoints are protected. */
+  readonly token?: string;
 }
 
 export class MasterMembership implements MembershipSource {
@@ -92,6 +94,7 @@ export class MasterMembership implements MembershipSource {
       const answer = await callJson(`${this.#opts.master}${CLUSTER_ROUTES.members}${query}`, {
         timeoutMs: waitMs + 5000,
         signal: this.#abort.signal,
+        headers: bearer(this.#opts.token),
       });
       const data = answer.envelope?.data as MembersWire | undefined;
       if (answer.status !== 200 || !data || !Array.isArray(data.members)) {
@@ -141,7 +144,8 @@ export class MasterMembership implements MembershipSource {
     this.#backoff.reset();
 
     const fresh = new Map<string, Member>();
-    for (const m of data.members) if (typeof m?.id === 'string' && typeof m?.addr === 'string') fresh.set(m.id, { id: m.id, addr: m.addr });
+    // A lagging member may miss acknowledged writes: it leaves routing until it catches up.
+    for (const m of data.members) if (typeof m?.id === 'string' && typeof m?.addr === 'string' && m.lagging !== true) fresh.set(m.id, { id: m.id, addr: m.addr });
     if (this.#bridge && now < this.#bridge.untilMs) {
       for (const m of this.#bridge.members) if (!fresh.has(m.id)) fresh.set(m.id, m);
       // Ask again when the bridge ends even if nothing changes at the master.

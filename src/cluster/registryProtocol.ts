@@ -43,7 +43,8 @@ export interface MembersWire {
   readonly epoch: number;
   readonly version: number;
   readonly count: number;
-  readonly members: ReadonlyArray<{ id: string; addr: string; ttl: number; registered_at: number; last_seen: number }>;
+  /** `lagging`: the member missed a replicated write and is out of routing until it catches up. */
+  readonly members: ReadonlyArray<{ id: string; addr: string; ttl: number; registered_at: number; last_seen: number; lagging?: boolean }>;
 }
 
 /** Longest a GET members long-poll may be held. */

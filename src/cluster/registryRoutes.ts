@@ -1,7 +1,7 @@
 // The master's side of the registry API (registryProtocol.ts): checks each request and answers
 // from the MemberRegistry; a GET members with `after` is held until a join or leave or `wait`.
 import type { IncomingMessage } from 'node:http';
-import type { Router } from '../http/router';
+import type { Handler, Router } from '../http/router';
 import { readBody } from '../http/body';
 import { sendOk } from '../http/send';
 import { KmtError } from '../shared/errors';
@@ -9,8 +9,13 @@ import { CLUSTER_ROUTES } from '../shared/routes';
 import type { MemberRegistry, RegistryView } from './MemberRegistry';
 import { MAX_ID_LENGTH, MAX_WAIT_MS, TTL_RANGE, type DeregisterAnswer, type HeartbeatAnswer, type MembersWire, type RegisterAnswer } from './registryProtocol';
 
-export function mountRegistryRoutes(router: Router, registry: MemberRegistry): void {
-  router.post(CLUSTER_ROUTES.register, async (req, res) => {
+/** `protect` puts each route behind the access rule (src/http/access.ts); default none. */
+export function mountRegistryRoutes(router: Router, registry: MemberRegistry, protect: (h: Handler) => Handler = (h) => h): void {
+  const r = {
+    post: (path: string, h: Handler) => router.post(path, protect(h)),
+    get: (path: string, h: Handler) => router.get(path, protect(h)),
+  };
+  r.post(CLUSTER_ROUTES.register, async (req, res) => {
     const body = await readJsonObject(req);
     const id = requireId(body);
     const addr = requireAddr(body);
@@ -23,7 +28,7 @@ export function mountRegistryRoutes(router: Router, registry: MemberRegistry): v
     sendOk(res, answer);
   });
 
-  router.post(CLUSTER_ROUTES.heartbeat, async (req, res) => {
+  r.post(CLUSTER_ROUTES.heartbeat, async (req, res) => {
     const id = requireId(await readJsonObject(req));
     if (!registry.heartbeat(id)) {
       throw new KmtError('KMT_UNKNOWN_MEMBER', `member "${id}" is not registered (its lease expired or the master restarted); register again`);
@@ -32,14 +37,14 @@ export function mountRegistryRoutes(router: Router, registry: MemberRegistry): v
     sendOk(res, answer);
   });
 
-  router.post(CLUSTER_ROUTES.deregister, async (req, res) => {
+  r.post(CLUSTER_ROUTES.deregister, async (req, res) => {
     const id = requireId(await readJsonObject(req));
     const removed = registry.deregister(id);
     const answer: DeregisterAnswer = { id, removed, version: registry.version };
     sendOk(res, answer);
   });
 
-  router.get(CLUSTER_ROUTES.members, async (req, res) => {
+  r.get(CLUSTER_ROUTES.members, async (req, res) => {
     const params = new URL(req.url ?? '/', 'http://x').searchParams;
     const after = optionalInt(params.get('after'), 'after', 0, Number.MAX_SAFE_INTEGER);
     const wait = optionalInt(params.get('wait'), 'wait', 0, MAX_WAIT_MS) ?? 0;
@@ -61,6 +66,7 @@ function toWire(view: RegistryView): MembersWire {
       ttl: m.ttlSec,
       registered_at: m.registeredAt,
       last_seen: m.lastSeen,
+      lagging: m.lagging,
     })),
   };
 }

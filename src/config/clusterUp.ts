@@ -38,6 +38,8 @@ export interface ClusterUpOptions {
   readonly startupTimeoutMs: number;
   /** How long a child may take to stop before SIGKILL. Default 8 s. */
   readonly stopGraceMs: number;
+  /** Bearer token for writes and cluster endpoints, given to every role ([security] token). Default none. */
+  readonly token: string | undefined;
 }
 
 export interface ClusterUpFlags {
@@ -55,6 +57,7 @@ export interface ClusterUpFlags {
   etcd?: string;
   etcdPrefix?: string;
   startupTimeout?: string;
+  token?: string;
 }
 
 export const CLUSTER_DEFAULTS = {
@@ -104,5 +107,6 @@ export function resolveClusterUpOptions(flags: ClusterUpFlags): ClusterUpOptions
     etcdPrefix: flags.etcdPrefix === undefined ? undefined : parseEtcdPrefix(flags.etcdPrefix, '--etcd-prefix'),
     startupTimeoutMs: int(flags.startupTimeout, '--startup-timeout', d.startupTimeoutSec, 1, 3600) * 1000,
     stopGraceMs: d.stopGraceMs,
+    token: flags.token || undefined,
   });
 }

@@ -86,6 +86,11 @@ export interface GatewayConfig {
   readonly ttlSec: number;
   readonly rateLimit: RateLimitConfig;
   readonly breaker: BreakerConfig;
+  /**
+   * Bearer token of the cluster ([security] token, --token). Forwarded writes and cluster calls
+   * must carry it; without one they are accepted from loopback clients only. Default none.
+   */
+  readonly token: string | undefined;
   readonly logLevel: LogLevel;
 }
 
@@ -97,6 +102,7 @@ export interface GatewayFlags extends EtcdFlags {
   master?: string;
   nodes?: string;
   routing?: string;
+  token?: string;
   logLevel?: string;
 }
 
@@ -170,6 +176,7 @@ export function resolveGatewayConfig(flags: GatewayFlags): GatewayConfig {
       halfOpenProbes: file.int('breaker', 'half_open_probes', 1, 1000) ?? d.halfOpenProbes,
       closeAfter: file.int('breaker', 'close_after', 1, 1000) ?? d.closeAfter,
     }),
+    token: flags.token || file.str('security', 'token') || undefined,
     logLevel,
   };
   return Object.freeze(config);

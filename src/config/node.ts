@@ -33,6 +33,17 @@ export interface NodeConfig {
   readonly ttlSec: number;
   /** Register in etcd instead of with the master ([etcd] endpoints, --etcd); see config/etcd.ts. Default none. */
   readonly etcd: EtcdConfig | undefined;
+  /**
+   * L ([replication] timeout_ms): a follower's read lease, and how long a `replicated` write
+   * waits for a follower before passing it over (docs/replication.md, "Leases"). Default 2000.
+   */
+  readonly replicationTimeoutMs: number;
+  /** Bearer token for writes and cluster endpoints ([security] token, --token); none = loopback clients only. */
+  readonly token: string | undefined;
+  /** Checkpoint after this many journal records ([database] checkpoint_records). Default 10,000. */
+  readonly checkpointRecords: number | undefined;
+  /** Checkpoint after this many journal bytes ([database] checkpoint_bytes). Default 64 MiB. */
+  readonly checkpointBytes: number | undefined;
   readonly logLevel: LogLevel;
 }
 
@@ -48,6 +59,7 @@ export interface NodeFlags extends EtcdFlags {
   maxLimit?: string;
   master?: string;
   name?: string;
+  token?: string;
   logLevel?: string;
 }
 
@@ -60,6 +72,7 @@ export const NODE_DEFAULTS = {
   snapshotIntervalMin: 10,
   maxLimit: 1000,
   ttlSec: 10,
+  replicationTimeoutMs: 2000,
   logLevel: 'info' as LogLevel,
 } as const;
 
@@ -101,6 +114,10 @@ export function resolveNodeConfig(role: NodeRole, flags: NodeFlags): NodeConfig 
     master: masterRaw && role === 'slave' ? parseBaseUrl(masterRaw, flags.master ? '--master' : '[cluster] master') : undefined,
     ttlSec: file.int('etcd', 'ttl', 1, 3600) ?? NODE_DEFAULTS.ttlSec,
     etcd: resolveEtcdConfig(file, flags),
+    replicationTimeoutMs: file.int('replication', 'timeout_ms', 10, 600_000) ?? NODE_DEFAULTS.replicationTimeoutMs,
+    token: flags.token || file.str('security', 'token') || undefined,
+    checkpointRecords: file.int('database', 'checkpoint_records', 1) ?? undefined,
+    checkpointBytes: file.int('database', 'checkpoint_bytes', 4096) ?? undefined,
     logLevel,
   };
   if (config.etcd && role === 'slave' && serviceName === MASTER_NAME) {

@@ -8,6 +8,8 @@ export class GatewayCounters {
   requests = 0;
   /** Refused by a token bucket (429). */
   rate_limited = 0;
+  /** Writes and cluster calls forwarded to the master. */
+  to_master = 0;
   /** Sent to the ring owner of their first subject. */
   routed_by_subject = 0;
   /** Had no subject (topic queries, stats): spread round robin over healthy slaves. */

@@ -10,6 +10,9 @@ import { Nodes } from './nodes';
 import { GatewayCounters } from './counters';
 import { resetHandler, statsHandler } from './fanOut';
 import { Forwarder } from './forward';
+import { MasterForwarder } from './masterForward';
+import { replicationStatus } from './replicationStatus';
+import { AccessPolicy } from '../http/access';
 import { createMetrics } from './metrics';
 import { mountMonitorRoutes } from './monitorRoutes';
 import { dataProxy } from './proxy';
@@ -56,11 +59,12 @@ export function createGateway(opts: GatewayOptions): GatewayParts {
   const forwarder = new Forwarder(nodes, pool, counters);
   const infos = new RequestInfoCache();
   const limiter = new RateLimiter(config.rateLimit, now);
+  const toMaster = new MasterForwarder({ master: config.master, access: new AccessPolicy(config.token), counters });
 
   const router = new Router();
   router.get(DATA_ROUTES.stats, statsHandler(nodes, pool));
   router.post(DATA_ROUTES.cacheReset, resetHandler(nodes, pool));
-  router.add('ANY', `${GATEWAY_DATA_PREFIX}/*`, dataProxy({ limiter, nodes, forwarder, counters, routing: config.routing, maxBodyBytes: config.maxBodyBytes, logger, infos }));
+  router.add('ANY', `${GATEWAY_DATA_PREFIX}/*`, dataProxy({ limiter, nodes, forwarder, counters, routing: config.routing, maxBodyBytes: config.maxBodyBytes, logger, infos, toMaster: toMaster.handler(GATEWAY_DATA_PREFIX) }));
   mountMonitorRoutes(router, {
     nodes,
     membership,
@@ -69,6 +73,7 @@ export function createGateway(opts: GatewayOptions): GatewayParts {
     infos,
     routing: config.routing,
     startedAt: now(),
+    replication: replicationStatus(nodes, pool, config.master),
   });
   const feed = new StatusFeed({ nodes, membership, counters, routing: config.routing, startedAt: now(), now });
   mountUiRoutes(router, feed);
@@ -82,6 +87,7 @@ export function createGateway(opts: GatewayOptions): GatewayParts {
       feed.stop();
       nodes.stop();
       pool.close();
+      toMaster.close();
     },
   };
 }

@@ -8,6 +8,7 @@ import { FAILURE_CAUSES } from './upstream';
 const PLAIN = [
   ['requests', 'Requests to /data/*'],
   ['rate_limited', 'Requests refused by a token bucket (429)'],
+  ['to_master', 'Writes and cluster calls forwarded to the master'],
   ['routed_by_subject', 'Requests sent to the ring owner of their first subject'],
   ['spread', 'Requests without a subject, spread round robin'],
   ['scattered', 'Multi-subject requests split by owner'],

@@ -7,6 +7,7 @@ import { HEALTH, METRICS, MONITOR_ROUTES } from '../shared/routes';
 import type { Nodes } from './nodes';
 import type { GatewayCounters } from './counters';
 import type { RequestInfoCache } from './requestInfo';
+import type { ReplicationStatus } from './replicationStatus';
 
 export interface MonitorDeps {
   readonly nodes: Nodes;
@@ -16,6 +17,8 @@ export interface MonitorDeps {
   readonly infos: RequestInfoCache;
   readonly routing: string;
   readonly startedAt: number;
+  /** seq / applied_seq / lag per node and the master's follower view (replicationStatus.ts). */
+  readonly replication?: ReplicationStatus;
 }
 
 export function mountMonitorRoutes(router: Router, deps: MonitorDeps): void {
@@ -34,7 +37,8 @@ export function mountMonitorRoutes(router: Router, deps: MonitorDeps): void {
     });
   });
 
-  router.get(MONITOR_ROUTES.status, (_req, res) => {
+  router.get(MONITOR_ROUTES.status, async (_req, res) => {
+    const repl = await deps.replication?.();
     const now = Date.now();
     const { upstream_errors_by_cause, ...plain } = counters;
     sendOk(res, {
@@ -54,7 +58,9 @@ export function mountMonitorRoutes(router: Router, deps: MonitorDeps): void {
         last_error: n.lastError ?? null,
         last_error_at: n.lastErrorAt ?? null,
         last_ok_at: n.lastOkAt ?? null,
+        ...(repl ? { replication: repl.nodes.get(n.id) ?? null } : {}),
       })),
+      ...(repl ? { replication: repl.master } : {}),
     });
   });
 

@@ -13,6 +13,7 @@ import { DATA_ROUTES, GATEWAY_DATA_PREFIX } from '../shared/routes';
 import type { Nodes } from './nodes';
 import type { GatewayCounters } from './counters';
 import type { Forwarder } from './forward';
+import { isMasterRoute } from './masterForward';
 import type { RateLimiter } from './rateLimit';
 import { RequestInfoCache } from './requestInfo';
 import { MergeError, MergeMemo } from './scatter/merge';
@@ -28,6 +29,8 @@ export interface DataProxyDeps {
   readonly maxBodyBytes: number;
   readonly logger: Logger;
   readonly infos?: RequestInfoCache;
+  /** Writes and cluster calls: to the master, never a slave (masterForward.ts). */
+  readonly toMaster?: Handler;
 }
 
 export function dataProxy(deps: DataProxyDeps): Handler {
@@ -57,6 +60,7 @@ export function dataProxy(deps: DataProxyDeps): Handler {
         return answerError(res, new KmtError('KMT_RATE_LIMITED', `rate limit exceeded (${scope} limit: ${b.rps} requests/s, burst ${b.burst}); slow down and retry`));
       }
     }
+    if (deps.toMaster && isMasterRoute(route)) return deps.toMaster(req, res, path);
     const method = req.method ?? 'GET';
     const upstreamPath = (req.url ?? path).slice(GATEWAY_DATA_PREFIX.length);
     try {

@@ -9,6 +9,7 @@ import { isKmtError, KmtError } from '../shared/errors';
 import type { Logger } from '../shared/logger';
 import { DATA_ROUTES, HEALTH, METRICS } from '../shared/routes';
 import type { Registry } from 'prom-client';
+import { sendAnswer, staleError, type ReplicaState } from './replicaState';
 
 export interface NodeIdentity {
   /** Known once the port is bound (a node started on port 0 is named after its port). */
@@ -16,14 +17,18 @@ export interface NodeIdentity {
   readonly role: string;
   readonly url: () => string;
   readonly startedAt: number;
+  /** The node's replication state; absent on a node without a DurableStore (tests). */
+  readonly replica?: ReplicaState;
 }
 
 /** `observe` sees every answered snapshot/period body (the status page's subject tally). */
 export function mountDataRoutes(router: Router, engine: QueryEngine, id: NodeIdentity, metrics: Registry, logger: Logger, observe?: (raw: Buffer) => void): void {
+  const replica = id.replica;
   // The hot path: no promises, the stored answer bytes written as they are.
   const answer = (run: (raw: Buffer) => Buffer) => (req: IncomingMessage, res: ServerResponse) =>
     collectBody(req, DEFAULT_BODY_LIMIT, (err, raw) => {
       if (err) return sendError(res, err);
+      if (replica && !replica.readable()) return sendError(res, staleError());
       let out: Buffer;
       try {
         out = run(raw);
@@ -31,7 +36,8 @@ export function mountDataRoutes(router: Router, engine: QueryEngine, id: NodeIde
         if (!isKmtError(e)) logger.error({ err: e, url: req.url }, 'request failed');
         return sendError(res, e);
       }
-      sendJson(res, 200, out);
+      if (replica) sendAnswer(res, out, replica.seq);
+      else sendJson(res, 200, out);
       observe?.(raw);
     });
   router.post(DATA_ROUTES.snapshot, answer((raw) => engine.snapshot(raw)));
@@ -46,6 +52,7 @@ export function mountDataRoutes(router: Router, engine: QueryEngine, id: NodeIde
   });
 
   router.get(DATA_ROUTES.subjects, (req, res) => {
+    if (replica && !replica.readable()) throw staleError();
     const params = new URL(req.url ?? '/', 'http://x').searchParams;
     const offset = intParam(params, 'offset', 0, 0, Number.MAX_SAFE_INTEGER);
     const limit = intParam(params, 'limit', 1000, 1, 10_000);
@@ -69,6 +76,7 @@ export function nodeStats(engine: QueryEngine, id: NodeIdentity) {
     addr: id.url(),
     db: s.db,
     uptime_s: Math.round((Date.now() - id.startedAt) / 1000),
+    ...(id.replica ? replicationFields(id.replica) : {}),
     total_records: s.totalRecords,
     stock_count: s.subjects,
     indicators: s.indicators,
@@ -92,6 +100,12 @@ export function nodeStats(engine: QueryEngine, id: NodeIdentity) {
 function processMemory() {
   const m = process.memoryUsage();
   return { rss: m.rss, heap_used: m.heapUsed, heap_total: m.heapTotal, external: m.external, array_buffers: m.arrayBuffers };
+}
+
+/** seq, applied_seq and lag at the top level, the details under `replication`. */
+function replicationFields(replica: ReplicaState) {
+  const { seq, applied_seq, lag, ...replication } = replica.stats();
+  return { seq, applied_seq, lag, replication };
 }
 
 function intParam(params: URLSearchParams, name: string, dflt: number, min: number, max: number): number {

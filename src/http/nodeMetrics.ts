@@ -2,8 +2,9 @@
 // the request path pays nothing for metrics.
 import { Gauge, Registry, collectDefaultMetrics } from 'prom-client';
 import type { QueryEngine } from '../query/QueryEngine';
+import type { ReplicaState } from './replicaState';
 
-export function nodeMetrics(engine: QueryEngine, id: { node: () => string; role: string }): Registry {
+export function nodeMetrics(engine: QueryEngine, id: { node: () => string; role: string; replica?: ReplicaState }): Registry {
   const registry = new Registry();
   registry.setDefaultLabels({ role: id.role });
   collectDefaultMetrics({ register: registry, prefix: 'kamaitachi_' });
@@ -27,5 +28,11 @@ export function nodeMetrics(engine: QueryEngine, id: { node: () => string; role:
   gauge('cache_max_bytes', 'Byte budget of the cache', () => cache().maxBytes);
   gauge('store_records', 'Rows in the SQLite file', () => engine.stats().totalRecords);
   gauge('store_subjects', 'Distinct subjects in the SQLite file', () => engine.stats().subjects);
+  const { replica } = id;
+  if (replica) {
+    gauge('seq', "The master's seq as far as this node knows", () => replica.stats().seq);
+    gauge('applied_seq', 'Last change record applied here', () => replica.stats().applied_seq);
+    gauge('replication_lag', 'Records the master has that this node has not applied yet', () => replica.stats().lag);
+  }
   return registry;
 }

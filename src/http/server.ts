@@ -22,6 +22,8 @@ export interface HttpServerOptions {
   readonly requestTimeoutMs?: number;
   /** Idle keep-alive sockets are closed after this. Default 65 s (beyond common proxies' 60 s). */
   readonly keepAliveTimeoutMs?: number;
+  /** A ServerResponse subclass (data nodes stamp x-kamaitachi-seq with it, see seqHeader.ts). */
+  readonly responseClass?: typeof ServerResponse;
 }
 
 export interface RunningServer {
@@ -79,6 +81,7 @@ export async function startHttpServer(opts: HttpServerOptions): Promise<RunningS
       keepAliveTimeout: opts.keepAliveTimeoutMs ?? 65_000,
       // Node checks the two timeouts above only this often (30 s by default).
       connectionsCheckingInterval: Math.min(1000, Math.ceil(headersTimeout / 2)),
+      ...(opts.responseClass ? { ServerResponse: opts.responseClass } : {}),
     },
     onRequest,
   );

@@ -4,7 +4,7 @@ import { KmtError } from '../shared/errors';
 import { scenarioById, SCENARIOS } from './scenarios';
 
 export interface BenchOptions {
-  /** Scenario 1-7 (see scenarios.ts). Default 1. */
+  /** Scenario 1-8 (see scenarios.ts). Default 1. */
   readonly scenario: number;
   /** Base URLs, e.g. http://127.0.0.1:8081 (a node) or http://127.0.0.1:9000/data (the gateway). */
   readonly targets: readonly string[];
@@ -37,6 +37,18 @@ export interface BenchOptions {
   readonly html: string | null;
   /** Progress on stderr (a bar on a terminal, plain lines otherwise). Default true. */
   readonly progress: boolean;
+  /** Rows per write request (scenario 8 and the write mix). Default 1. */
+  readonly batch: number;
+  /** `wait` of every write. Default replicated. */
+  readonly wait: 'replicated' | 'durable';
+  /**
+   * Share of a read scenario's requests sent as writes, 0..1; null = no mix. When given (even 0),
+   * every 10th subject is kept for writes and the reads never ask for them, so the hit rate
+   * reported is the one of subjects never written. Default null.
+   */
+  readonly writeShare: number | null;
+  /** Sent as `Authorization: Bearer <token>` with every request. Default none. */
+  readonly token: string | null;
 }
 
 export type Warmup = { readonly kind: 'none' } | { readonly kind: 'requests'; readonly count: number } | { readonly kind: 'seconds'; readonly seconds: number };
@@ -50,6 +62,8 @@ export const BENCH_DEFAULTS = {
   seed: 42,
   topic: 'stock_a_listing_pool',
   timeoutMs: 10_000,
+  batch: 1,
+  wait: 'replicated' as const,
   /** Without --duration a count-bound run still stops after this many seconds. */
   safetyCapSec: 300,
 } as const;
@@ -70,6 +84,10 @@ export interface BenchFlags {
   json?: boolean;
   html?: string;
   progress?: boolean;
+  batch?: string;
+  wait?: string;
+  writeShare?: string;
+  token?: string;
 }
 
 export function resolveBenchOptions(flags: BenchFlags): BenchOptions {
@@ -106,8 +124,18 @@ export function resolveBenchOptions(flags: BenchFlags): BenchOptions {
     json: flags.json === true,
     html,
     progress: flags.progress !== false,
+    batch: int(flags.batch, '--batch', BENCH_DEFAULTS.batch, 1, 10_000),
+    wait: parseWait(flags.wait),
+    writeShare: flags.writeShare === undefined ? null : num(flags.writeShare, '--write-share', 0, 1),
+    token: flags.token || null,
   };
   return Object.freeze(opts);
+}
+
+function parseWait(value: string | undefined): 'replicated' | 'durable' {
+  if (value === undefined) return BENCH_DEFAULTS.wait;
+  if (value === 'replicated' || value === 'durable') return value;
+  throw bad(`--wait must be replicated or durable, got "${value}"`);
 }
 
 /** "500" = 500 requests, "3s" = 3 seconds, "0" or absent = no warm-up. */

@@ -2,7 +2,7 @@
 // PRNG, then for each target the exact bytes to write, so sending is a lookup.
 import { DATA_ROUTES, type QueryEndpoint } from '../shared/routes';
 import { Prng } from './prng';
-import type { RequestSpec, Scenario, ScenarioContext } from './scenarios';
+import { writeSpec, type RequestSpec, type Scenario, type ScenarioContext } from './scenarios';
 
 /** With --repeat 0, at most this many distinct requests are generated; longer runs cycle them. */
 export const RANDOM_POOL_MAX = 100_000;
@@ -14,7 +14,11 @@ export const RANDOM_POOL_MAX = 100_000;
 export function generateRequests(scenario: Scenario, ctx: ScenarioContext, seed: number, count: number): RequestSpec[] {
   const rng = new Prng(seed);
   const out: RequestSpec[] = new Array(count);
-  for (let i = 0; i < count; i++) out[i] = scenario.build(rng, ctx);
+  const share = ctx.writes?.share ?? 0;
+  // The mix draws writes from PRNGs of their own, so the reads are the same sequence as without.
+  const pick = share > 0 ? new Prng((seed ^ 0x27d4eb2d) >>> 0) : undefined;
+  const writes = share > 0 ? new Prng((seed ^ 0x165667b1) >>> 0) : undefined;
+  for (let i = 0; i < count; i++) out[i] = pick && pick.next() < share ? writeSpec(writes as Prng, ctx) : scenario.build(rng, ctx);
   return out;
 }
 
@@ -46,10 +50,14 @@ export function parseTarget(url: string): ParsedTarget {
   };
 }
 
-/** The HTTP/1.1 bytes of each request for one target; bodies shared as strings are serialized once. */
-export function encodeRequests(target: ParsedTarget, bodies: readonly string[], endpoints: readonly QueryEndpoint[]): Buffer[] {
+/**
+ * The HTTP/1.1 bytes of each request for one target; bodies shared as strings are serialized once.
+ * `token` adds `Authorization: Bearer <token>` (writes need it when the cluster has one).
+ */
+export function encodeRequests(target: ParsedTarget, bodies: readonly string[], endpoints: readonly QueryEndpoint[], token?: string): Buffer[] {
+  const auth = token ? `Authorization: Bearer ${token}\r\n` : '';
   const prefix = (endpoint: QueryEndpoint) =>
-    `POST ${target.basePath}${DATA_ROUTES[endpoint]} HTTP/1.1\r\nHost: ${target.authority}\r\n` +
+    `POST ${target.basePath}${DATA_ROUTES[endpoint]} HTTP/1.1\r\nHost: ${target.authority}\r\n${auth}` +
     'Content-Type: application/json\r\nContent-Length: ';
   const prefixes = new Map<QueryEndpoint, string>();
   return bodies.map((body, i) => {
@@ -74,9 +82,10 @@ export function buildPlan(
   seed: number,
   count: number,
   targets: readonly ParsedTarget[],
+  token?: string,
 ): RequestPlan {
   const specs = generateRequests(scenario, ctx, seed, count);
   const bodies = specs.map((s) => JSON.stringify(s.body));
   const endpoints = specs.map((s) => s.endpoint);
-  return { bodies, endpoints, wire: targets.map((t) => encodeRequests(t, bodies, endpoints)) };
+  return { bodies, endpoints, wire: targets.map((t) => encodeRequests(t, bodies, endpoints, token)) };
 }

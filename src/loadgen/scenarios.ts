@@ -1,5 +1,5 @@
 // The load scenarios: what each request asks for (SPEC section 6 for 1-4, kamaitachi's own for
-// 5-7), the original's target QPS, and its published figures for comparison.
+// 5-8), the original's target QPS, and its published figures for comparison.
 import type { QueryEndpoint } from '../shared/routes';
 import type { Prng } from './prng';
 
@@ -16,7 +16,18 @@ export const SPEC_INDICATORS = [
 /** One request before it is serialized: the data-node route and its JSON body. */
 export interface RequestSpec {
   readonly endpoint: QueryEndpoint;
-  readonly body: Record<string, string | number>;
+  readonly body: Record<string, unknown>;
+}
+
+/** Writes of scenario 8 and of a read scenario's write mix (--batch, --wait, --write-share). */
+export interface WriteMix {
+  /** Rows per write request. */
+  readonly batch: number;
+  readonly wait: 'replicated' | 'durable';
+  /** Share of a read scenario's requests that are writes, 0..1. */
+  readonly share: number;
+  /** Subjects writes go to; the reads of a mix never draw from them. */
+  readonly subjects: readonly string[];
 }
 
 /** What a scenario may draw from: the target's real subjects and indicators. */
@@ -26,6 +37,8 @@ export interface ScenarioContext {
   readonly indicators: readonly string[];
   /** Topic for whole-pool queries (scenario 6). */
   readonly topic: string;
+  /** Writes; scenario 8 without it writes single rows to any subject. */
+  readonly writes?: WriteMix;
 }
 
 export interface Scenario {
@@ -123,6 +136,21 @@ const BASE: readonly Scenario[] = [
   },
 ];
 
+/** Quarter ends after every generated report (2030-2031): a subject's first write inserts, later ones update. */
+const WRITE_DATES = [1900886400, 1909008000, 1916956800, 1924905600, 1932422400, 1940544000, 1948492800, 1956441600];
+
+/** One upsert request of `batch` rows: random write subjects, dates and indicator values. */
+export function writeSpec(rng: Prng, ctx: ScenarioContext): RequestSpec {
+  const w = ctx.writes;
+  const subjects = w?.subjects.length ? w.subjects : ctx.subjects;
+  const rows = Array.from({ length: w?.batch ?? 1 }, () => ({
+    subject_key: rng.pick(subjects),
+    report_date: rng.pick(WRITE_DATES),
+    [rng.pick(ctx.indicators)]: Math.round(rng.next() * 1e10) / 100,
+  }));
+  return { endpoint: 'reports', body: { reports: rows, wait: w?.wait ?? 'replicated' } };
+}
+
 /**
  * Scenario 7's weights, shaped like a front end: stock pages (2) and charts (5) dominate,
  * comparisons (1, 4) follow, screens over many subjects (3) and whole-pool rankings (6) are rare.
@@ -140,7 +168,15 @@ const MIX: Scenario = {
   },
 };
 
-export const SCENARIOS: readonly Scenario[] = [...BASE, MIX];
+const WRITE: Scenario = {
+  id: 8,
+  name: 'write: upserts of --batch rows (default 1) to random subjects, wait --wait (default replicated)',
+  targetQps: null,
+  original: null,
+  build: writeSpec,
+};
+
+export const SCENARIOS: readonly Scenario[] = [...BASE, MIX, WRITE];
 
 export function scenarioById(id: number): Scenario | undefined {
   return SCENARIOS.find((s) => s.id === id);

@@ -6,12 +6,15 @@
 // timestamp or another range over a subject never touch SQLite). A miss is computed
 // synchronously in well under a millisecond, so identical concurrent misses are computed once
 // by construction: the next one finds the stored answer.
+// Every entry is tagged with what it was built from (S<subject>, T<topic>; views also V), so a
+// write drops exactly those (`invalidate`, docs/store.md).
 import { ByteLru, type Sized } from '../cache/ByteLru';
 import { CacheStats } from '../cache/CacheStats';
 import type { SnapshotEntry } from '../cache/SnapshotFile';
 import type { SnapshotSource } from '../cache/SnapshotSaver';
 import { okEnvelope } from '../shared/envelope';
 import type { FinanceStore } from '../store/FinanceStore';
+import type { ApplyEffect } from '../store/records';
 import { rowAsOf } from '../store/frame';
 import type { SubjectEntry } from '../store/SubjectDirectory';
 import { ColumnCatalog } from './columns';
@@ -55,19 +58,25 @@ export interface EngineStats {
 export const ROUTE_SNAPSHOT = 'S';
 export const ROUTE_PERIOD = 'P';
 
+/** Tag of every topic view: a compaction moves every row, so all of them go at once. */
+const VIEWS_TAG = 'V';
+
 export class QueryEngine {
-  /** Public for tests and benchmarks that look inside; the HTTP layer uses the methods below. */
-  readonly store: FinanceStore;
-  readonly catalog: ColumnCatalog;
+  /** Replaced by `replaceStore` (a resync); read it per request, never keep it. Public for tests and benchmarks that look inside; the HTTP layer uses the methods below. */
+  store: FinanceStore;
+  catalog: ColumnCatalog;
   readonly counters = new CacheStats();
   readonly cache: ByteLru<Sized>;
   readonly #maxLimit: number;
+  /** The store's compaction generation the cached views were built in. */
+  #generation: number;
 
   constructor(store: FinanceStore, opts: QueryEngineOptions) {
     this.store = store;
     this.catalog = new ColumnCatalog(store.schema);
     this.cache = new ByteLru(opts.cacheBytes);
     this.#maxLimit = opts.maxLimit;
+    this.#generation = store.generation;
   }
 
   /** The answer bytes (envelope included) of a snapshot request body. */
@@ -105,7 +114,7 @@ export class QueryEngine {
       const held = view.bytes;
       const order = viewOrder(frame, view, q.sort, q.order);
       // A new sort order makes the view bigger: store it again so the budget sees the growth.
-      if (view.bytes !== held) this.cache.set(viewKey(topic, q.asOf), view, ['T' + topic]);
+      if (view.bytes !== held) this.cache.set(viewKey(topic, q.asOf), view, ['T' + topic, VIEWS_TAG]);
       const end = Math.min(order.length, q.offset + q.limit);
       const rows: RowRef[] = [];
       for (let i = q.offset; i < end; i++) {
@@ -128,14 +137,16 @@ export class QueryEngine {
     return serializePeriod(this.store.frame, this.#known(q.subjects, tags), q.ids, q.from, q.to);
   }
 
-  /** Directory entries of the known subjects, in request order; unknown subjects are skipped. */
+  /**
+   * Directory entries of the known subjects, in request order; unknown subjects are skipped but
+   * still tagged, so the answer goes when a write creates one of them.
+   */
   #known(subjects: readonly string[], tags: string[]): SubjectEntry[] {
     const out: SubjectEntry[] = [];
     for (const subject of subjects) {
-      const entry = this.store.directory.get(subject);
-      if (!entry) continue;
       tags.push('S' + subject);
-      out.push(entry);
+      const entry = this.store.directory.get(subject);
+      if (entry) out.push(entry);
     }
     return out;
   }
@@ -147,9 +158,33 @@ export class QueryEngine {
     if (!view) {
       view = buildTopicView(this.store, topic, asOf);
       this.counters.viewBuilds++;
-      this.cache.set(key, view, ['T' + topic]);
+      this.cache.set(key, view, ['T' + topic, VIEWS_TAG]);
     }
     return view;
+  }
+
+  /**
+   * Drops exactly what a change record touched: answers naming its subjects, answers and views
+   * of its topics, and every view after a compaction (they hold row indices). Call it in the
+   * same tick as the apply (DurableStore.onApplied), before any read.
+   */
+  invalidate(effect: ApplyEffect): number {
+    let n = 0;
+    if (this.store.generation !== this.#generation) {
+      this.#generation = this.store.generation;
+      n += this.cache.invalidateTag(VIEWS_TAG);
+    }
+    for (const s of effect.subjects) n += this.cache.invalidateTag('S' + s);
+    for (const t of effect.topics) n += this.cache.invalidateTag('T' + t);
+    return n;
+  }
+
+  /** A resync replaced the data: everything cached goes. */
+  replaceStore(store: FinanceStore): void {
+    this.store = store;
+    this.catalog = new ColumnCatalog(store.schema);
+    this.#generation = store.generation;
+    this.cache.clear();
   }
 
   /** Drops everything built from a subject's data: answers naming it and its topic's views. */
@@ -165,7 +200,7 @@ export class QueryEngine {
     for (const topic of topics) {
       const view = this.topicView(topic, 0);
       viewOrder(this.store.frame, view, sort, -1);
-      this.cache.set(viewKey(topic, 0), view, ['T' + topic]);
+      this.cache.set(viewKey(topic, 0), view, ['T' + topic, VIEWS_TAG]);
     }
     return topics.length;
   }

@@ -87,8 +87,14 @@ async function printSummary(cluster: LocalCluster, o: ClusterUpOptions): Promise
     `  curl -s -XPOST ${gw}${GATEWAY_DATA_PREFIX}${DATA_ROUTES.snapshot} -H 'content-type: application/json' ` +
       `-d '{"ids":"operating_income,parent_holder_net_profit","subjects":"${subjects.join(',')}","field":"report_date","limit":20}'`,
   );
+  const auth = o.token ? ` -H 'authorization: Bearer ${o.token}'` : '';
+  say(
+    `  curl -s -XPOST ${gw}${GATEWAY_DATA_PREFIX}${DATA_ROUTES.reports} -H 'content-type: application/json'${auth} ` +
+      `-d '{"reports":[{"subject_key":"${subjects[0]}","report_date":1893456000,"operating_income":1.5e9,"parent_holder_net_profit":2.5e8}]}'`,
+  );
   say(`  curl -s ${gw}${DATA_ROUTES.stats}`);
   say(`  node ${bundle} bench --scenario 1 --requests 20000 --concurrent 50 --repeat 10 --target ${gw}${GATEWAY_DATA_PREFIX}`);
+  if (!o.token) say('  (writes are accepted from this machine only; start with --token <secret> to take them from anywhere)');
   say('');
   say('Ctrl-C stops everything.');
   say(`READY ${JSON.stringify({ gateway: gw, master: cluster.master.url, slaves: cluster.slaves.map((s) => s.url) })}`);

@@ -20,7 +20,7 @@ export interface RunningGateway {
 export function membershipFor(config: GatewayConfig, logger: Logger): MembershipSource {
   if (config.nodes.length > 0 && config.master === undefined) return new StaticMembership(config.nodes);
   if (config.etcd) return new EtcdMembership({ etcd: config.etcd, logger });
-  return new MasterMembership({ master: config.master as string, logger, ttlSec: config.ttlSec });
+  return new MasterMembership({ master: config.master as string, logger, ttlSec: config.ttlSec, token: config.token });
 }
 
 /** Starts the gateway in this process. */

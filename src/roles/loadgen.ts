@@ -35,10 +35,12 @@ export async function runLoadgen(o: BenchOptions, io: LoadgenIo = processIo): Pr
   await checkHealth(o.targets);
   const ctx = await scenarioContext(o, note);
   const targets = o.targets.map(parseTarget);
-  const count = poolSize(o.repeat, o.maxRequests);
+  const writing = scenario.id === WRITE_SCENARIO || (o.writeShare ?? 0) > 0;
+  // Write batches are large: keep the distinct requests under MAX_PLANNED_ROWS rows (they cycle).
+  const count = writing ? Math.min(poolSize(o.repeat, o.maxRequests), Math.max(1, Math.floor(MAX_PLANNED_ROWS / o.batch))) : poolSize(o.repeat, o.maxRequests);
   const t0 = performance.now();
   // Only the encoded bytes are kept; the body strings can be collected before the run.
-  const { wire } = buildPlan(scenario, ctx, o.seed, count, targets);
+  const { wire } = buildPlan(scenario, ctx, o.seed, count, targets, o.token ?? undefined);
   const mb = wire.reduce((n, list) => n + list.reduce((m, b) => m + b.length, 0), 0) / 1e6;
   note(`generated ${count} distinct requests per target (${mb.toFixed(1)} MB) in ${Math.round(performance.now() - t0)} ms`);
 
@@ -57,7 +59,7 @@ export async function runLoadgen(o: BenchOptions, io: LoadgenIo = processIo): Pr
         recorder: new Recorder(targets.length),
         // Hot data: warm exactly the hot set. Random: other random requests, so the warm-up
         // does not answer the measured ones in advance.
-        requests: o.repeat > 0 ? undefined : buildPlan(scenario, ctx, warmupSeed(o.seed), WARMUP_POOL, targets).wire,
+        requests: o.repeat > 0 ? undefined : buildPlan(scenario, ctx, warmupSeed(o.seed), Math.min(WARMUP_POOL, count), targets, o.token ?? undefined).wire,
       });
     }
     const countersBefore = await readCounters(o.targets);
@@ -85,6 +87,7 @@ export async function runLoadgen(o: BenchOptions, io: LoadgenIo = processIo): Pr
       countersAfter,
     });
     io.stdout.write(o.json ? JSON.stringify(result, null, 2) + '\n' : textReport(result));
+    if (scenario.id === WRITE_SCENARIO) note(`rows written: ${Math.round(result.success_qps * o.batch)}/s (${o.batch} per request, wait ${o.wait})`);
     if (o.html) {
       writeFileSync(o.html, htmlReport(result));
       note(`HTML report written to ${o.html}`);
@@ -109,6 +112,8 @@ export async function runLoadgenCommand(resolve: () => BenchOptions): Promise<vo
 
 /** Distinct requests of a random-mode warm-up; more are cycled. */
 const WARMUP_POOL = 5000;
+const WRITE_SCENARIO = 8;
+const MAX_PLANNED_ROWS = 2_000_000;
 
 /** A seed for the warm-up's own sequence, different from the run's. */
 function warmupSeed(seed: number): number {
@@ -130,5 +135,11 @@ async function scenarioContext(o: BenchOptions, note: (line: string) => void): P
     if (indicators.length === 0) throw new KmtError('KMT_TARGET_DOWN', `${o.targets[0]} serves no indicators; is its database empty?`);
   }
   note(`using ${subjects.length} subjects and indicators ${indicators.join(', ')} (${Math.round(performance.now() - t0)} ms)`);
-  return { subjects, indicators, topic: o.topic };
+  const mix = { batch: o.batch, wait: o.wait, share: o.writeShare ?? 0 };
+  if (o.writeShare === null) return { subjects, indicators, topic: o.topic, writes: { ...mix, subjects } };
+  // A write mix: every 10th subject takes the writes, the reads ask only for the others.
+  const written = subjects.filter((_, i) => i % 10 === 0);
+  const read = subjects.filter((_, i) => i % 10 !== 0);
+  note(`write mix ${o.writeShare}: writes to ${written.length} subjects, reads of the ${read.length} others (never written)`);
+  return { subjects: read.length > 0 ? read : subjects, indicators, topic: o.topic, writes: { ...mix, subjects: written } };
 }

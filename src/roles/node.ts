@@ -1,19 +1,31 @@
-// Wires a data node (master or slave): store -> query engine (cache) -> HTTP routes -> server,
-// plus the cache snapshot file, warm-up, membership and graceful shutdown; runNode runs it as a
-// process (a failed start is one line and exitCodeOf(err); signals shut it down gracefully).
+// Wires a data node (master or slave): durable store -> query engine (cache) -> HTTP routes ->
+// server, plus the cache snapshot file, warm-up, membership, replication and graceful shutdown.
+// The master takes writes (journal with fsync), keeps the registry, serves the change feed and
+// tracks its followers; a slave with a master follows the feed (journal without fsync: the
+// master has every record) and serves reads only while its lease holds (docs/replication.md).
+// runNode runs it as a process (a failed start is one line and exitCodeOf(err); signals shut it
+// down gracefully).
+import { dirname } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { setFlagsFromString } from 'node:v8';
 import type { NodeConfig, NodeRole } from '../config/node';
 import { readSnapshot } from '../cache/SnapshotFile';
 import { SnapshotSaver } from '../cache/SnapshotSaver';
+import { AccessPolicy } from '../http/access';
 import { mountDataRoutes } from '../http/dataRoutes';
 import { nodeMetrics } from '../http/nodeMetrics';
+import type { ReplicaState } from '../http/replicaState';
+import { Router } from '../http/router';
+import { SeqHeader, seqStampingResponse } from '../http/seqHeader';
+import { startHttpServer } from '../http/server';
 import { mountNodeUi } from '../http/ui/nodeUiRoutes';
 import { SubjectTally } from '../http/ui/subjectTally';
-import { Router } from '../http/router';
-import { startHttpServer } from '../http/server';
+import { mountWriteRoutes } from '../http/writeRoutes';
 import { QueryEngine } from '../query/QueryEngine';
-import { FinanceStore } from '../store/FinanceStore';
+import { Follower } from '../replication/Follower';
+import { FollowerTracker } from '../replication/FollowerTracker';
+import { FeedNotifier, mountFeedRoutes } from '../replication/feedRoutes';
+import { DurableStore } from '../store/DurableStore';
 import { MemberRegistry } from '../cluster/MemberRegistry';
 import { mountRegistryRoutes } from '../cluster/registryRoutes';
 import { startMembership } from '../cluster/heartbeat';
@@ -22,35 +34,48 @@ import { startEtcdNode } from '../cluster/etcdNode';
 import { createLogger, type Logger } from '../shared/logger';
 import { exitOnSignal, failStart } from './lifecycle';
 
+/** How long a slave may take to catch up with its master before it reports listening. */
+const FIRST_CATCH_UP_MS = 15_000;
+
 /**
- * Shutdown's shares of time: in-flight requests get `drainMs`, the cache snapshot `snapshotMs`
- * (a 256 MiB cache saves in a few seconds on this machine, see README "Measured here"), leaving
- * the membership `leaveMs`. A node still busy after all three exits with code 1.
+ * Shutdown's shares of time: in-flight requests get `drainMs` (or the replication timeout plus a
+ * second, so waiting replicated writes resolve), the cache snapshot `snapshotMs` (a 256 MiB
+ * cache saves in a few seconds on this machine, see README "Measured here"), the final
+ * checkpoint `checkpointMs` (the journal covers whatever it does not finish), leaving the
+ * membership `leaveMs`. A node still busy after all of them exits with code 1.
  */
-const SHUTDOWN = { drainMs: 4000, snapshotMs: 60_000, leaveMs: 2000 } as const;
+const SHUTDOWN = { drainMs: 4000, snapshotMs: 60_000, checkpointMs: 30_000, leaveMs: 2000 } as const;
 
 export interface RunningNode {
   readonly url: string;
   readonly port: number;
   readonly engine: QueryEngine;
+  readonly durable: DurableStore;
   /** The write primary: --master / [cluster] master, else as published in etcd; undefined while unknown. */
   master(): string | undefined;
   /** Saves the cache snapshot now. */
   saveSnapshot(): Promise<void>;
-  /** Stops accepting, finishes in-flight requests, saves the snapshot, deregisters. */
+  /** Stops accepting, finishes in-flight requests, saves the snapshot and the data, deregisters. */
   close(): Promise<void>;
 }
 
 export async function startDataNode(config: NodeConfig, logger: Logger): Promise<RunningNode> {
   const t0 = performance.now();
   const startedAt = Date.now();
+  const isMaster = config.role === 'master';
   // Loaded before listening, so that registering once listening costs only etcd round trips.
   const etcdClient = config.etcd ? await createEtcdClient(config.etcd) : undefined;
-  const store = await FinanceStore.open(config.db, { fingerprint: config.snapshotPath !== undefined });
-  const engine = new QueryEngine(store, { cacheBytes: config.cacheBytes, maxLimit: config.maxLimit });
+  const durable = await DurableStore.open({
+    db: config.db,
+    fsync: isMaster,
+    checkpointRecords: config.checkpointRecords,
+    checkpointBytes: config.checkpointBytes,
+    logger,
+  });
+  const engine = new QueryEngine(durable.store, { cacheBytes: config.cacheBytes, maxLimit: config.maxLimit });
 
   if (config.snapshotPath) {
-    const loaded = await readSnapshot(config.snapshotPath, store.fingerprint, (e) => engine.restoreEntry(e));
+    const loaded = await readSnapshot(config.snapshotPath, durable.store.fingerprint, (e) => engine.restoreEntry(e));
     if ('unusable' in loaded) logger.warn({ event: 'snapshot_skipped', file: config.snapshotPath, reason: loaded.unusable }, 'starting with a cold cache');
     else {
       // Restored entries are not this run's hits or misses.
@@ -61,28 +86,93 @@ export async function startDataNode(config: NodeConfig, logger: Logger): Promise
     }
   }
 
+  const L = config.replicationTimeoutMs;
+  const access = new AccessPolicy(config.token);
+  const seq = new SeqHeader();
+  seq.set(durable.seq);
+  const registry = isMaster ? new MemberRegistry({ ttlSec: config.ttlSec }) : undefined;
+  const tracker = registry ? new FollowerTracker({ timeoutMs: L, members: registry, logger }) : undefined;
+  const notifier = new FeedNotifier();
+  // Synchronous with the apply: no reader sees new data through an old cached answer.
+  durable.onApplied((record, effect) => {
+    engine.invalidate(effect);
+    seq.set(record.seq);
+    tracker?.committed(record.seq);
+    notifier.notify();
+  });
+
   let url = '';
   let name = config.serviceName ?? '';
   const router = new Router();
-  const identity = { node: () => name, role: config.role, url: () => config.serviceAddr ?? url, startedAt };
+  // A slave with a master follows its feed; the id is the registry name, known once bound.
+  const follower = config.master
+    ? new Follower({
+        master: config.master,
+        id: () => name,
+        store: durable,
+        timeoutMs: L,
+        token: config.token,
+        tempDir: dirname(config.db),
+        logger,
+        onResynced: () => {
+          engine.replaceStore(durable.store);
+          seq.set(durable.seq);
+        },
+      })
+    : undefined;
+  const replica: ReplicaState = {
+    seq,
+    readable: follower ? () => follower.readable() : () => true,
+    stats: () =>
+      follower
+        ? (({ master_seq, applied_seq, lag, ...rest }) => ({ seq: master_seq, applied_seq, lag, ...rest, journal: durable.journalStats }))(follower.status())
+        : {
+            seq: durable.seq,
+            applied_seq: durable.seq,
+            lag: 0,
+            dataset: durable.dataset,
+            journal: durable.journalStats,
+            ...(tracker ? { timeout_ms: L, followers: tracker.followers(durable.seq), follower_lag: tracker.lagPercentiles() } : {}),
+          },
+  };
+  const identity = { node: () => name, role: config.role, url: () => config.serviceAddr ?? url, startedAt, replica };
   const tally = new SubjectTally();
   mountDataRoutes(router, engine, identity, nodeMetrics(engine, identity), logger, tally.observe);
   const uiFeed = mountNodeUi(router, engine, identity, tally);
-  const registry = config.role === 'master' ? new MemberRegistry({ ttlSec: config.ttlSec }) : undefined;
-  if (registry) mountRegistryRoutes(router, registry);
+  mountWriteRoutes(router, {
+    access,
+    master: config.master,
+    primary: tracker
+      ? { schema: () => engine.store.schema, commit: (ops) => durable.commit(ops), waitReplicated: (s) => tracker.waitReplicated(s) }
+      : undefined,
+  });
+  if (registry && tracker) {
+    const protect = access.protect.bind(access);
+    mountRegistryRoutes(router, registry, protect);
+    mountFeedRoutes(router, { source: () => durable, tracker, notifier, now: () => performance.now(), protect });
+  }
 
-  const server = await startHttpServer({ host: config.host, port: config.port, router, logger });
+  const server = await startHttpServer({ host: config.host, port: config.port, router, logger, responseClass: seqStampingResponse(seq) });
   url = server.url;
   name ||= `kamaitachi-${config.role}-${server.port}`;
+  tracker?.startGrace();
+  if (follower) {
+    // Ready (the "listening" line) once caught up with the master (a resync included), or it
+    // is down, or after FIRST_CATCH_UP_MS; reads meanwhile get 503 KMT_STALE.
+    await follower.start(Math.max(FIRST_CATCH_UP_MS, L));
+  }
   logger.info(
     {
       event: 'listening',
       url,
       name,
       db: config.db,
-      rows: store.totalRecords,
-      subjects: store.directory.size,
-      indicators: store.schema.indicators,
+      rows: durable.store.totalRecords,
+      subjects: durable.store.directory.size,
+      indicators: durable.store.schema.indicators,
+      seq: durable.seq,
+      dataset: durable.dataset,
+      ...(follower ? { follower: follower.status().state } : {}),
       cache_max_bytes: config.cacheBytes,
       startup_ms: Math.round(performance.now() - t0),
     },
@@ -111,7 +201,7 @@ export async function startDataNode(config: NodeConfig, logger: Logger): Promise
     ? startEtcdNode({ etcd: config.etcd, client: etcdClient, name, addr: config.serviceAddr ?? url, role: config.role, startedAt, findMaster: config.role === 'slave' && !config.master, logger })
     : undefined;
   const membership = config.master && !etcd
-    ? startMembership({ master: config.master, id: name, addr: config.serviceAddr ?? url, ttlSec: config.ttlSec, logger })
+    ? startMembership({ master: config.master, id: name, addr: config.serviceAddr ?? url, ttlSec: config.ttlSec, logger, token: config.token })
     : undefined;
 
   const timer =
@@ -124,20 +214,27 @@ export async function startDataNode(config: NodeConfig, logger: Logger): Promise
     url,
     port: server.port,
     engine,
+    durable,
     master: () => config.master ?? etcd?.master(),
     saveSnapshot,
     close() {
       closing ??= (async () => {
         if (timer) clearInterval(timer);
         uiFeed.stop();
-        // Release the gateways' held long-polls, or they would keep the drain waiting.
+        // Release the gateways' and followers' held long-polls, or they would keep the drain waiting.
         registry?.close();
+        notifier.close();
         // Stop accepting and drain: a gateway meets a refused connection and fails over at
-        // once, so no request is lost while the node saves its state.
-        await server.close(SHUTDOWN.drainMs);
+        // once, so no request is lost while the node saves its state. Replicated writes still
+        // waiting resolve by their deadlines (at most L) meanwhile.
+        await server.close(Math.max(SHUTDOWN.drainMs, L + 1000));
+        tracker?.close();
+        await follower?.stop();
         // The snapshot has its own share of the time (a periodic save still running is
-        // finished first, never overlapped), then the node leaves the membership.
+        // finished first, never overlapped); then the final checkpoint; then the node leaves
+        // the membership.
         await saveSnapshot();
+        await durable.close();
         await Promise.all([membership?.stop(), etcd?.stop()]);
       })();
       return closing;
@@ -162,7 +259,8 @@ export async function runNode(role: NodeRole, resolve: () => NodeConfig): Promis
   const logger = createLogger(config.logLevel, { role, node: config.serviceName });
   try {
     const node = await startDataNode(config, logger);
-    exitOnSignal(logger, () => node.close(), SHUTDOWN.drainMs + SHUTDOWN.snapshotMs + SHUTDOWN.leaveMs);
+    const grace = Math.max(SHUTDOWN.drainMs, config.replicationTimeoutMs + 1000) + SHUTDOWN.snapshotMs + SHUTDOWN.checkpointMs + SHUTDOWN.leaveMs;
+    exitOnSignal(logger, () => node.close(), grace);
   } catch (err) {
     failStart(role, err);
   }

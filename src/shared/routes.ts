@@ -10,10 +10,16 @@ export const DATA_ROUTES = {
   stats: `${DATA_API}/stats`,
   cacheReset: `${DATA_API}/cache/reset`,
   subjects: `${DATA_API}/subjects`,
+  /** Writes: accepted by the master only (docs/api.md, "Writes"). */
+  reports: `${DATA_API}/reports`,
+  reportsDelete: `${DATA_API}/reports/delete`,
 } as const;
 
-/** The two query endpoints a client (and the load generator) sends bodies to. */
-export type QueryEndpoint = 'snapshot' | 'period';
+/** The write routes: the gateway sends them to the master, never to a slave. */
+export const WRITE_ROUTES: readonly string[] = [DATA_ROUTES.reports, DATA_ROUTES.reportsDelete];
+
+/** The endpoints the load generator sends bodies to: the two queries and the report upsert. */
+export type QueryEndpoint = 'snapshot' | 'period' | 'reports';
 
 /** The master's membership registry API, version 1. */
 export const CLUSTER_API = '/kamaitachi/api/cluster/v1';
@@ -23,6 +29,10 @@ export const CLUSTER_ROUTES = {
   heartbeat: `${CLUSTER_API}/heartbeat`,
   deregister: `${CLUSTER_API}/deregister`,
   members: `${CLUSTER_API}/members`,
+  /** The change feed, the dump of the last checkpoint and a forced checkpoint (docs/replication.md). */
+  changes: `${CLUSTER_API}/changes`,
+  dump: `${CLUSTER_API}/dump`,
+  checkpoint: `${CLUSTER_API}/checkpoint`,
 } as const;
 
 /** The gateway forwards `/data/<path>` to a node as `<path>`. */

@@ -54,3 +54,23 @@ export function discoverSchema(db: Database, file: string): Schema {
   if (indicators.length === 0) throw new KmtError('KMT_DB', `${file}: table ${TABLE} has no numeric indicator columns`);
   return Object.freeze({ indicators: Object.freeze(indicators), has });
 }
+
+/** kamaitachi's own table in the file: what the data is (`dataset`) and how far (`seq`). */
+export const META_TABLE = 'kamaitachi_meta';
+export const CREATE_META_SQL = `CREATE TABLE IF NOT EXISTS ${META_TABLE} (key TEXT PRIMARY KEY, value TEXT)`;
+
+export interface FileMeta {
+  /** Seq of the last change record the file holds; 0 for a file never checkpointed. */
+  readonly seq: number;
+  /** '' when the file never went through a checkpoint. */
+  readonly dataset: string;
+}
+
+export function readMeta(db: Database): FileMeta {
+  const exists = db.exec(`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = '${META_TABLE}'`)[0];
+  if (!exists) return { seq: 0, dataset: '' };
+  const rows = db.exec(`SELECT key, value FROM ${META_TABLE} WHERE key IN ('seq', 'dataset')`)[0]?.values ?? [];
+  const get = (key: string): string => String(rows.find((r) => r[0] === key)?.[1] ?? '');
+  const seq = Number(get('seq') || 0);
+  return { seq: Number.isSafeInteger(seq) && seq >= 0 ? seq : 0, dataset: get('dataset') };
+}

@@ -17,9 +17,10 @@ export async function ensureDatabase(db: string, stocks: number, say: (line: str
 /** `<dataDir>/<name>.db`, copied from `db` unless an identical-looking copy is already there. */
 export async function nodeCopy(db: string, dataDir: string, name: string): Promise<string> {
   const dest = join(dataDir, `${name}.db`);
-  const [src, old] = await Promise.all([stat(db), stat(dest).catch(() => undefined)]);
-  // Nodes never write their file, so same size and not older than the source means same content.
-  if (!old || old.size !== src.size || old.mtimeMs < src.mtimeMs) await copyFile(db, dest);
+  const [src, old, journal] = await Promise.all([stat(db), stat(dest).catch(() => undefined), stat(`${dest}.journal`).catch(() => undefined)]);
+  // A node that took writes has a journal beside its copy: the copy is its data now, kept.
+  // Otherwise same size and not older than the source means same content.
+  if (!old || (!journal && (old.size !== src.size || old.mtimeMs < src.mtimeMs))) await copyFile(db, dest);
   return dest;
 }
 

@@ -61,6 +61,7 @@ export async function startLocalCluster(o: ClusterUpOptions, say: (line: string)
     '--snapshot', join(o.dataDir, `${names[i]}.snapshot`),
     '--log-level', o.logLevel,
     ...etcdArgs,
+    ...(o.token ? ['--token', o.token] : []),
   ];
 
   try {
@@ -71,6 +72,7 @@ export async function startLocalCluster(o: ClusterUpOptions, say: (line: string)
     );
     await Promise.all(slaves.map((s) => ready(s, left)));
     const gatewayArgs = ['gateway', '--host', o.host, '--port', String(o.gatewayPort), ...(o.etcd ? etcdArgs : ['--master', masterUrl]), '--log-level', o.logLevel];
+    if (o.token) gatewayArgs.push('--token', o.token);
     if (o.routing) gatewayArgs.push('--routing', o.routing);
     if (o.gatewayConfig) gatewayArgs.push('--config', o.gatewayConfig);
     const gateway = spawnRole('gateway', gatewayArgs);

@@ -44,6 +44,10 @@ export function benchCommand(): Command {
     .option('--json', 'print the result as JSON on stdout instead of the text report (default: off)')
     .option('--html <file>', 'also write a self-contained HTML report with charts (default: none)')
     .option('--no-progress', 'no progress output on stderr (default: progress on)')
+    .option('--batch <n>', `rows per write request of scenario 8 and the write mix (default: ${D.batch})`)
+    .option('--wait <mode>', `wait of every write: replicated or durable (default: ${D.wait})`)
+    .option('--write-share <f>', 'share of a read scenario sent as single-row writes, e.g. 0.01; given (even 0), every 10th subject is kept for writes and reads never ask for it (default: no writes)')
+    .option('--token <token>', 'sent as "Authorization: Bearer <token>" (writes to a cluster with [security] token) (default: none)')
     .addHelpText('after', JSON_HELP)
     .action((flags: BenchFlags) => runLoadgenCommand(() => resolveBenchOptions(flags)));
 }

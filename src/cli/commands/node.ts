@@ -17,7 +17,7 @@ function nodeCommand(role: NodeRole): Command {
         ? 'Run a data node that also keeps the cluster membership registry'
         : 'Run a data node that registers with the master (or runs standalone)',
     )
-    .option('-c, --config <file>', `INI file ([server] [cache] [database] [cluster] [etcd]); flags win over it (e.g. conf/${role === 'master' ? 'master' : 'slave1'}.ini)`)
+    .option('-c, --config <file>', `INI file ([server] [cache] [database] [cluster] [etcd] [replication] [security]); flags win over it (e.g. conf/${role === 'master' ? 'master' : 'slave1'}.ini)`)
     .option('--db <file>', `SQLite file to serve (default: ${NODE_DEFAULTS.db})`)
     .option('--host <addr>', `address to listen on (default: ${NODE_DEFAULTS.host})`)
     .option('-p, --port <n>', `port to listen on; 0 picks a free one (default: ${port})`)
@@ -26,6 +26,7 @@ function nodeCommand(role: NodeRole): Command {
     .option('--snapshot-interval <min>', `minutes between cache snapshots, 0 = only at shutdown (default: ${NODE_DEFAULTS.snapshotIntervalMin})`)
     .option('--max-limit <n>', `largest "limit" a snapshot request may ask for (default: ${NODE_DEFAULTS.maxLimit})`)
     .option('--name <id>', `node id in the registry and stats (default: kamaitachi-${role}-<port>)`)
+    .option('--token <token>', 'bearer token for writes and cluster endpoints, as [security] token (default: none = loopback clients only)')
     .option('--log-level <level>', `fatal, error, warn, info, debug, trace or silent (default: ${NODE_DEFAULTS.logLevel})`);
   if (role === 'slave') cmd.option('--master <addr>', 'master to register with, host:port (default: none = standalone, or as published in etcd)');
   cmd

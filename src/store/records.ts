@@ -1,0 +1,31 @@
+/**
+ * The write path's shared types (docs/store.md): a write batch is one
+ * `ChangeRecord`, applied by the master and every follower with the same code.
+ */
+
+/** One report row of a write: only the columns given; report_date unix seconds. */
+export interface ReportRow {
+  readonly subject_key: string;
+  readonly report_date: number;
+  readonly [column: string]: string | number | null;
+}
+
+export type WriteOp =
+  | { readonly op: 'upsert'; readonly rows: readonly ReportRow[] }
+  | { readonly op: 'delete'; readonly subject_key: string; readonly report_date?: number };
+
+/** One journal record = one acknowledged write batch. time: unix ms on the master. */
+export interface ChangeRecord {
+  readonly seq: number;
+  readonly time: number;
+  readonly ops: readonly WriteOp[];
+}
+
+/** What applying a record changed: counts, and the cache tags to drop. */
+export interface ApplyEffect {
+  inserted: number;
+  updated: number;
+  deleted: number;
+  readonly subjects: Set<string>;
+  readonly topics: Set<string>;
+}

@@ -305,6 +305,11 @@ function nodeStats(name: string, addr: string, indicators: readonly string[], c:
     addr,
     db: `${name}.db`,
     uptime_s: 0,
+    // A standalone node: nothing to follow, its own data at seq 0.
+    seq: 0,
+    applied_seq: 0,
+    lag: 0,
+    replication: { dataset: `sha1-${name}`, journal: { writes: 0, fsyncs: 0, records: 0, bytes: 0 } },
     total_records: 0,
     stock_count: 0,
     indicators,
@@ -320,6 +325,7 @@ function nodeStats(name: string, addr: string, indicators: readonly string[], c:
       evictions: 0,
       data_bytes: 0,
     },
+    memory: { rss: 0, heap_used: 0, heap_total: 0, external: 0, array_buffers: 0 },
   };
 }
 

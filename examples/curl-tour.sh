@@ -9,8 +9,8 @@
 #
 # KMT_TOPIC picks the topic of the whole-pool query (default stock_a_listing_pool).
 #
-# Needs curl >= 7.76. Resets the cache counters (not the entries) and registers, then removes,
-# a temporary member at the master; changes nothing else.
+# Needs curl >= 7.76. Resets the cache counters (not the entries), registers then removes a
+# temporary member at the master, and writes then deletes one report dated 2030-01-01.
 set -euo pipefail
 
 GATEWAY=${KMT_GATEWAY:-http://127.0.0.1:9000}
@@ -84,6 +84,23 @@ call "GET /monitor/status" "$GATEWAY/monitor/status"
 call "GET /monitor/circuitbreaker" "$GATEWAY/monitor/circuitbreaker"
 printf '\n== GET /metrics (request counters)\n'
 curl -sS --fail-with-body "$GATEWAY/metrics" | grep -E '^kamaitachi_gateway_(requests|routed_by_subject|upstream_calls|slaves)'
+
+call "GET /monitor/ui.json (the status page's data; the page itself is GET /ui)" "$GATEWAY/monitor/ui.json"
+
+echo
+echo "### writes: through the gateway to the master, replicated before the answer"
+# A report for 2030-01-01, which no generated file has, upserted, read back, then deleted again.
+post "POST /data$API/reports (upsert; wait: replicated)" "$GATEWAY/data$API/reports" \
+  "{\"reports\":[{\"subject_key\":\"$first\",\"report_date\":1893456000,\"end_date\":\"2029-12-31\",\"operating_income\":1.5e9}]}"
+call "POST /data$API/snapshot reads it back (x-kamaitachi-seq: the seq the answering slave applied)" -D - -X POST \
+  -H 'content-type: application/json' --data "{\"ids\":\"operating_income,end_date\",\"subjects\":\"$first\"}" "$GATEWAY/data$API/snapshot"
+post "POST /data$API/reports/delete" "$GATEWAY/data$API/reports/delete" "{\"subject_key\":\"$first\",\"report_date\":1893456000}"
+call "GET $CLUSTER/changes?since=0&wait=0 (the change feed slaves follow)" "$MASTER$CLUSTER/changes?since=0&wait=0"
+printf '\n== a write sent to a slave (421 naming the master expected)\n'
+answer=$(curl -sS -w '\n%{http_code}' -X POST --data "{\"reports\":[{\"subject_key\":\"$first\",\"report_date\":1893456000}]}" "$SLAVE$API/reports")
+echo "${answer%$'\n'*}"
+status=${answer##*$'\n'}
+[[ $status == 421 ]] || { echo "expected 421 from a slave, got $status" >&2; exit 1; }
 
 # Errors are envelopes too: a bad id is a 400 naming the id and what is allowed.
 printf '\n== an error: unknown id (400 expected)\n'

@@ -39,7 +39,7 @@ async function portClosed(url: string): Promise<boolean> {
   });
 }
 
-// No skip: a master that does not serve the registry fails the first test (no READY line).
+// A master that does not serve the registry fails the first test (no READY line); never skipped.
 describe('cluster up', () => {
   let dir: string;
   let db: string;

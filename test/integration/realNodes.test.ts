@@ -7,7 +7,7 @@ import { StaticMembership } from '../../src/cluster/staticMembership';
 import { DATA_ROUTES } from '../../src/shared/routes';
 import { PERIOD, SNAPSHOT, STATS, http, makeTestDb, postJson, startNodeProcess, startTestGateway, waitFor, type NodeProcess, type TestGateway } from '../helpers';
 
-// No skip: a slave that cannot start fails the suite in before().
+// A slave that cannot start fails the suite in before(); the suite is never skipped.
 describe('gateway with real slaves', () => {
   let dir: string;
   let db: string;

@@ -1,4 +1,4 @@
-// Membership from etcd (SPEC section 12): list the prefix, then watch it from the revision after
+// Membership from etcd (docs/design.md, Membership through etcd): list the prefix, then watch it from the revision after
 // that list, so every join (a put) and leave (a delete, or a lease running out) reaches the ring
 // as an event. Each lost connection starts over from a fresh list, which also covers a compacted
 // history and an etcd that came back empty; meanwhile the last known members stay in use and

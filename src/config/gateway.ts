@@ -27,7 +27,7 @@ export interface RateLimitConfig {
   readonly perIp: BucketConfig;
 }
 
-/** The SPEC thresholds; see src/gateway/breaker.ts for the states. */
+/** The breaker thresholds (docs/api.md, GET /monitor/circuitbreaker); src/gateway/breaker.ts has the states. */
 export interface BreakerConfig {
   /** Failures are counted over this sliding window ([breaker] window_sec). Default 10 s. */
   readonly windowMs: number;

@@ -76,8 +76,13 @@ export class EtcdMembership implements MembershipSource {
   async start(firstListMs = 3000): Promise<void> {
     this.#client = this.#opts.client ?? (await createEtcdClient(this.#opts.etcd));
     const first = new Promise<void>((resolve) => {
-      this.#firstList = resolve;
-      setTimeout(resolve, firstListMs).unref();
+      // Not unref'd: until the caller's server listens it keeps the process alive while etcd is
+      // unreachable (see MasterMembership.start).
+      const timer = setTimeout(resolve, firstListMs);
+      this.#firstList = () => {
+        clearTimeout(timer);
+        resolve();
+      };
     });
     void this.#cycle();
     return first;

@@ -11,7 +11,7 @@ export interface RegisteredMember extends Member {
   readonly registeredAt: number;
   /** Unix ms of the last register or heartbeat. */
   lastSeen: number;
-  /** Passed over by a replicated write: out of routing until it catches up (docs/replication.md, "Leases"). */
+  /** Passed over by a replicated write: out of routing until it catches up (docs/replication.md, "Leases: the read guarantee"). */
   lagging: boolean;
 }
 

@@ -64,6 +64,11 @@ export class MemberRegistry {
     return this.#version;
   }
 
+  /** Long-polls held right now (for tests and diagnostics). */
+  get waiting(): number {
+    return this.#waiters.size;
+  }
+
   /** Adds or renews a member. Changing the address of a known id counts as a change. */
   register(id: string, addr: string, ttlSec = this.defaultTtlSec): RegisteredMember {
     const now = this.#now();

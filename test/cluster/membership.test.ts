@@ -69,7 +69,7 @@ describe('slave heartbeats', () => {
     const port = await freePort();
     const m = startMembership({ master: `http://127.0.0.1:${port}`, id: 'slave2', addr: 'http://127.0.0.1:8082', ttlSec: 3, logger: silentLogger });
     cleanups.push(() => m.stop());
-    await new Promise((r) => setTimeout(r, 400));
+    await waitFor(() => m.failures() >= 2, 'two failed registration attempts');
     assert.equal(m.registered(), false);
     const master = await startMaster(port);
     cleanups.push(() => master.stop());

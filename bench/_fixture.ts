@@ -8,7 +8,7 @@ import { generateDatabase } from '../src/gendata/generate';
 import { FinanceStore } from '../src/store/FinanceStore';
 import { QueryEngine } from '../src/query/QueryEngine';
 import { generateRequests } from '../src/loadgen/requestPlan';
-import { scenarioById, SPEC_INDICATORS } from '../src/loadgen/scenarios';
+import { scenarioById, ORIGINAL_INDICATORS } from '../src/loadgen/scenarios';
 
 export interface Fixture {
   readonly store: FinanceStore;
@@ -35,7 +35,7 @@ export async function openFixture(): Promise<Fixture & { close(): void }> {
   const engine = new QueryEngine(store, { cacheBytes: 512 * 1024 * 1024, maxLimit: 1000 });
   const subjects = store.directory.subjects;
   engine.warmUp();
-  const ctx = { subjects, indicators: [...SPEC_INDICATORS], topic: 'stock_a_listing_pool' };
+  const ctx = { subjects, indicators: [...ORIGINAL_INDICATORS], topic: 'stock_a_listing_pool' };
   const cache = new Map<number, Buffer[]>();
   return {
     store,

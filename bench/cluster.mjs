@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // `npm run bench:cluster`: starts a local cluster (master + slaves + gateway) on a generated
-// database, runs SPEC scenarios 1-4 on hot data through the gateway and directly against one
-// slave, and prints a markdown table next to the original's published figures (SPEC section 6).
+// database, runs the original's scenarios 1-4 on hot data through the gateway and directly against one
+// slave, and prints a markdown table next to the original's published figures (docs/design.md, Load scenarios).
 //
 // Usage: node bench/cluster.mjs [--slaves 2] [--stocks 2000] [--duration 10]
 //          [--concurrent 50] [--repeat 10] [--scenarios 1,2,3,4] [--gateway-port 0]
@@ -20,7 +20,7 @@ const CLI = process.env.KAMAITACHI_CLI ?? join(ROOT, 'dist', 'kamaitachi.mjs');
 const READY_TIMEOUT_MS = 90_000;
 const STOP_GRACE_MS = 10_000;
 
-/** SPEC section 6: the original's targets and measurements (2 slaves via gateway, hot data, 8 cores). */
+/** docs/design.md, Load scenarios: the original's targets and measurements (2 slaves via gateway, hot data, 8 cores). */
 const ORIGINAL = {
   1: { target: 300, qps: 1900, hitRate: 99.7 },
   2: { target: 500, qps: 2800, hitRate: 99.8 },
@@ -204,7 +204,7 @@ const failed = (r) => (r.failed === 0 ? '0' : `${r.failed} (${Object.entries(r.e
 
 function table(rows) {
   const lines = [
-    '| scenario | SPEC target QPS | original QPS (2 slaves via gateway, 8 cores) | kamaitachi via gateway QPS | ratio to original | p95 ms | hit rate (orig.) | failed | kamaitachi direct, 1 slave QPS | ratio to original | p95 ms | hit rate |',
+    '| scenario | original's target QPS | original QPS (2 slaves via gateway, 8 cores) | kamaitachi via gateway QPS | ratio to original | p95 ms | hit rate (orig.) | failed | kamaitachi direct, 1 slave QPS | ratio to original | p95 ms | hit rate |',
     '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
   ];
   for (const { scenario, gw, direct } of rows) {
@@ -237,7 +237,7 @@ async function main() {
   }
   const c = rows[0]?.gw.config;
   process.stdout.write(
-    `\n### kamaitachi vs the original (SPEC section 6)\n\n` +
+    `\n### kamaitachi vs the original (docs/design.md, Load scenarios)\n\n` +
       `Hot data (--repeat ${args.repeat}), ${args.concurrent} connections, ${args.duration} s per run after a 1 s warm-up, ` +
       `${args.slaves} slaves, ${args.stocks} stocks, load generator on the same machine (${(await import('node:os')).cpus().length} cores)` +
       `${c ? `, ${c.subjects} subjects` : ''}.\n\n${table(rows)}\n`,

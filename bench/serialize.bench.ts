@@ -1,5 +1,6 @@
-// Answer serialization alone: rows already chosen, written as the SPEC's JSON and wrapped in
-// the envelope, for a 20-row snapshot page and a 5-year period of 2 subjects.
+// Answer serialization alone: rows already chosen, written as the answer JSON of docs/api.md
+// (snapshot, period) and wrapped in the envelope, for a 20-row snapshot page and a 5-year
+// period of 2 subjects.
 import { okEnvelope } from '../src/shared/envelope';
 import { parsePeriod, parseSnapshot } from '../src/query/requests';
 import { serializeSnapshot, type RowRef } from '../src/query/snapshot';

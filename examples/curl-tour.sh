@@ -9,8 +9,12 @@
 #
 # KMT_TOPIC picks the topic of the whole-pool query (default stock_a_listing_pool).
 #
-# Needs curl >= 7.76. Resets the cache counters (not the entries), registers then removes a
-# temporary member at the master, and writes then deletes one report dated 2030-01-01.
+# KMT_TOKEN: the cluster's bearer token when it was started with --token (writes and cluster
+# endpoints need it then; without a token they are taken from loopback clients only).
+#
+# Needs curl >= 7.76. Resets the cache counters (not the entries), registers, then removes, a
+# temporary member at the master, writes one report dated 2100-01-01 and deletes it again, and
+# forces a checkpoint; the data served is the same afterwards.
 set -euo pipefail
 
 GATEWAY=${KMT_GATEWAY:-http://127.0.0.1:9000}
@@ -19,6 +23,8 @@ SLAVE=${KMT_SLAVE:-http://127.0.0.1:8081}
 TOPIC=${KMT_TOPIC:-stock_a_listing_pool}
 API=/kamaitachi/api/data/v1
 CLUSTER=/kamaitachi/api/cluster/v1
+AUTH=()
+[[ -n ${KMT_TOKEN:-} ]] && AUTH=(-H "authorization: Bearer $KMT_TOKEN")
 
 # Prints a heading, then the answer. Extra arguments go to curl.
 call() {
@@ -31,7 +37,7 @@ call() {
 
 post() {
   local title=$1 url=$2 body=$3
-  call "$title" -X POST -H 'content-type: application/json' --data "$body" "$url"
+  call "$title" -X POST -H 'content-type: application/json' ${AUTH[@]+"${AUTH[@]}"} --data "$body" "$url"
 }
 
 # Two real subjects to ask about, whatever database the cluster serves. Both indicators used
@@ -58,7 +64,7 @@ curl -sS --fail-with-body "$SLAVE/metrics" | grep '^kamaitachi_cache'
 
 echo
 echo "### master registry $MASTER"
-call "GET $CLUSTER/members" "$MASTER$CLUSTER/members"
+call "GET $CLUSTER/members" "$MASTER$CLUSTER/members" ${AUTH[@]+"${AUTH[@]}"}
 # A member named curl-tour-<pid> at the slave's own address: while it is listed, whatever the
 # gateway routes to it reaches a real slave. It is deregistered even when the tour fails.
 member="curl-tour-$$"
@@ -69,6 +75,23 @@ post "POST $CLUSTER/heartbeat" "$MASTER$CLUSTER/heartbeat" "{\"id\":\"$member\"}
 post "POST $CLUSTER/deregister" "$MASTER$CLUSTER/deregister" "{\"id\":\"$member\"}"
 version=$(curl -sS --fail-with-body "$MASTER$CLUSTER/members" | grep -o '"version":[0-9]*' | cut -d: -f2)
 call "GET $CLUSTER/members?after=$version&wait=300 (held 300 ms: nothing changes)" "$MASTER$CLUSTER/members?after=$version&wait=300"
+
+echo
+echo "### writes and replication (master $MASTER, through the gateway)"
+# A report far in the future, so no query of the tour sees it; deleted again below.
+written=$(curl -sS --fail-with-body -X POST ${AUTH[@]+"${AUTH[@]}"} --data "{\"reports\":[{\"subject_key\":\"$first\",\"report_date\":4102444800,\"operating_income\":1}]}" "$GATEWAY/data$API/reports")
+printf '\n== POST /data%s/reports (to the master; answers once the slaves have it)\n%s\n' "$API" "$written"
+seq=$(echo "$written" | grep -o '"seq":[0-9]*' | cut -d: -f2)
+call "GET $CLUSTER/changes?since=$((seq - 1)) (the record just written)" "$MASTER$CLUSTER/changes?since=$((seq - 1))&wait=0" ${AUTH[@]+"${AUTH[@]}"}
+post "POST /data$API/reports/delete" "$GATEWAY/data$API/reports/delete" "{\"subject_key\":\"$first\",\"report_date\":4102444800}"
+post "POST $CLUSTER/checkpoint" "$MASTER$CLUSTER/checkpoint" '{}'
+printf '\n== GET %s/dump (headers; the file itself is discarded)\n' "$CLUSTER"
+curl -sS --fail-with-body --max-time 30 ${AUTH[@]+"${AUTH[@]}"} -D - -o /dev/null "$MASTER$CLUSTER/dump" | grep -i '^x-kamaitachi'
+printf '\n== a write sent to a slave (421 naming the master expected)\n'
+answer=$(curl -sS -w '\n%{http_code}' -X POST ${AUTH[@]+"${AUTH[@]}"} --data "{\"reports\":[{\"subject_key\":\"$first\",\"report_date\":4102444800}]}" "$SLAVE$API/reports")
+echo "${answer%$'\n'*}"
+status=${answer##*$'\n'}
+[[ $status == 421 ]] || { echo "expected 421 from a slave, got $status" >&2; exit 1; }
 
 echo
 echo "### gateway $GATEWAY"
@@ -82,25 +105,14 @@ post "POST $API/cache/reset (sent to every slave)" "$GATEWAY$API/cache/reset" '{
 call "GET /health" "$GATEWAY/health"
 call "GET /monitor/status" "$GATEWAY/monitor/status"
 call "GET /monitor/circuitbreaker" "$GATEWAY/monitor/circuitbreaker"
+printf '\n== GET /monitor/ui.json (the status page data, first 300 bytes)\n'
+ui=$(curl -sS --fail-with-body "$GATEWAY/monitor/ui.json")
+echo "${ui:0:300}"
+printf '\n\n== GET /ui (the status page, its title)\n'
+page=$(curl -sS --fail-with-body "$GATEWAY/ui")
+grep -m1 -o '<title>[^<]*</title>' <<<"$page"
 printf '\n== GET /metrics (request counters)\n'
 curl -sS --fail-with-body "$GATEWAY/metrics" | grep -E '^kamaitachi_gateway_(requests|routed_by_subject|upstream_calls|slaves)'
-
-call "GET /monitor/ui.json (the status page's data; the page itself is GET /ui)" "$GATEWAY/monitor/ui.json"
-
-echo
-echo "### writes: through the gateway to the master, replicated before the answer"
-# A report for 2030-01-01, which no generated file has, upserted, read back, then deleted again.
-post "POST /data$API/reports (upsert; wait: replicated)" "$GATEWAY/data$API/reports" \
-  "{\"reports\":[{\"subject_key\":\"$first\",\"report_date\":1893456000,\"end_date\":\"2029-12-31\",\"operating_income\":1.5e9}]}"
-call "POST /data$API/snapshot reads it back (x-kamaitachi-seq: the seq the answering slave applied)" -D - -X POST \
-  -H 'content-type: application/json' --data "{\"ids\":\"operating_income,end_date\",\"subjects\":\"$first\"}" "$GATEWAY/data$API/snapshot"
-post "POST /data$API/reports/delete" "$GATEWAY/data$API/reports/delete" "{\"subject_key\":\"$first\",\"report_date\":1893456000}"
-call "GET $CLUSTER/changes?since=0&wait=0 (the change feed slaves follow)" "$MASTER$CLUSTER/changes?since=0&wait=0"
-printf '\n== a write sent to a slave (421 naming the master expected)\n'
-answer=$(curl -sS -w '\n%{http_code}' -X POST --data "{\"reports\":[{\"subject_key\":\"$first\",\"report_date\":1893456000}]}" "$SLAVE$API/reports")
-echo "${answer%$'\n'*}"
-status=${answer##*$'\n'}
-[[ $status == 421 ]] || { echo "expected 421 from a slave, got $status" >&2; exit 1; }
 
 # Errors are envelopes too: a bad id is a 400 naming the id and what is allowed.
 printf '\n== an error: unknown id (400 expected)\n'

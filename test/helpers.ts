@@ -334,7 +334,7 @@ function nodeSubjects(all: readonly string[], offset: number, limit: number): un
 }
 
 function notFound(res: ServerResponse, method: string, path: string): void {
-  sendNodeError(res, 'KMT_NOT_FOUND', `no route ${method} ${path}; see the README for the API`);
+  sendNodeError(res, 'KMT_NOT_FOUND', `no route ${method} ${path}; see docs/api.md for the API`);
 }
 
 // ---- the gateway's fake slaves

@@ -1,4 +1,4 @@
--- wrk script: cycles through 10 distinct scenario-1 snapshot bodies (SPEC section 6), the
+-- wrk script: cycles through 10 distinct scenario-1 snapshot bodies (docs/design.md, Load scenarios), the
 -- hot-set case. Subjects exist in any `kamaitachi gen-data` file (both markets, low codes).
 -- Usage: wrk -t1 -c50 -d10s -s bench/wrk/hot-snapshot.lua http://127.0.0.1:8081
 local ids = { "operating_income", "parent_holder_net_profit", "total_operating_cost", "net_profit", "operating_profit", "total_profit" }

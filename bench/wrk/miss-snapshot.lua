@@ -1,4 +1,4 @@
--- wrk script: scenario-1 shaped snapshot requests (SPEC section 6) with random subjects and
+-- wrk script: scenario-1 shaped snapshot requests (docs/design.md, Load scenarios) with random subjects and
 -- ids on every request, the all-miss case. Subject codes are drawn from the layout of a
 -- `kamaitachi gen-data --stocks 5000` file (Shenzhen 000001.., Shanghai 600000..).
 -- Usage: wrk -t1 -c50 -d10s -s bench/wrk/miss-snapshot.lua http://127.0.0.1:8081

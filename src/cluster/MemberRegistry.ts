@@ -11,7 +11,7 @@ export interface RegisteredMember extends Member {
   readonly registeredAt: number;
   /** Unix ms of the last register or heartbeat. */
   lastSeen: number;
-  /** Passed over by a replicated write: out of routing until it catches up (docs/replication.md, "Leases"). */
+  /** Passed over by a replicated write: out of routing until it catches up (docs/replication.md, "Leases: the read guarantee"). */
   lagging: boolean;
 }
 
@@ -62,6 +62,11 @@ export class MemberRegistry {
 
   get version(): number {
     return this.#version;
+  }
+
+  /** Long-polls held right now (for tests and diagnostics). */
+  get waiting(): number {
+    return this.#waiters.size;
   }
 
   /** Adds or renews a member. Changing the address of a known id counts as a change. */

@@ -1,4 +1,4 @@
-// Membership from etcd (SPEC section 12): list the prefix, then watch it from the revision after
+// Membership from etcd (docs/design.md, Membership through etcd): list the prefix, then watch it from the revision after
 // that list, so every join (a put) and leave (a delete, or a lease running out) reaches the ring
 // as an event. Each lost connection starts over from a fresh list, which also covers a compacted
 // history and an etcd that came back empty; meanwhile the last known members stay in use and
@@ -76,8 +76,13 @@ export class EtcdMembership implements MembershipSource {
   async start(firstListMs = 3000): Promise<void> {
     this.#client = this.#opts.client ?? (await createEtcdClient(this.#opts.etcd));
     const first = new Promise<void>((resolve) => {
-      this.#firstList = resolve;
-      setTimeout(resolve, firstListMs).unref();
+      // Not unref'd: until the caller's server listens it keeps the process alive while etcd is
+      // unreachable (see MasterMembership.start).
+      const timer = setTimeout(resolve, firstListMs);
+      this.#firstList = () => {
+        clearTimeout(timer);
+        resolve();
+      };
     });
     void this.#cycle();
     return first;

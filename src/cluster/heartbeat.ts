@@ -24,6 +24,8 @@ export interface MembershipOptions {
 export interface MembershipHandle {
   /** True while the master holds a lease for this slave. */
   registered(): boolean;
+  /** Failed calls to the master since the last success. */
+  failures(): number;
   /** Stops heartbeating and deregisters (best effort, at most ~1 s). */
   stop(): Promise<void>;
 }
@@ -96,6 +98,7 @@ export function startMembership(opts: MembershipOptions): MembershipHandle {
 
   return {
     registered: () => registered,
+    failures: () => failures,
     async stop() {
       if (stopped) return;
       stopped = true;

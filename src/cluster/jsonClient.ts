@@ -1,5 +1,5 @@
 // A small HTTP client for the control plane (registry calls, stats fan-in): one JSON request,
-// a deadline, an abort signal, and the SPEC envelope unwrapped. Not for the data hot path.
+// a deadline, an abort signal, and the envelope (docs/api.md, Conventions) unwrapped. Not for the data hot path.
 import { request, type Agent } from 'node:http';
 
 export interface JsonCallOptions {

@@ -66,8 +66,15 @@ export class MasterMembership implements MembershipSource {
 
   start(firstListMs = 3000): Promise<void> {
     const first = new Promise<void>((resolve) => {
-      this.#firstList = resolve;
-      setTimeout(resolve, firstListMs).unref();
+      // Not unref'd: until the caller's server listens, this timer is the only thing keeping the
+      // process alive while the master is unreachable (the poll timers are unref'd), and a
+      // gateway must not exit with 0 just because its master is not up yet.
+      const timer = setTimeout(() => this.#firstList?.(), firstListMs);
+      this.#firstList = () => {
+        clearTimeout(timer);
+        this.#firstList = undefined;
+        resolve();
+      };
     });
     void this.#poll();
     return first;
@@ -75,6 +82,7 @@ export class MasterMembership implements MembershipSource {
 
   async stop(): Promise<void> {
     this.#stopped = true;
+    this.#firstList?.();
     clearTimeout(this.#timer);
     clearTimeout(this.#bridgeTimer);
     this.#abort?.abort();
@@ -163,7 +171,6 @@ export class MasterMembership implements MembershipSource {
     }
     this.#set(sortMembers(fresh.values()));
     this.#firstList?.();
-    this.#firstList = undefined;
   }
 
   #set(members: Member[]): void {

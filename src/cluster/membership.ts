@@ -36,6 +36,27 @@ export interface MembershipStatus {
   readonly master?: string | undefined;
 }
 
+/** MembershipStatus as it goes on the wire (/monitor/status `membership`): snake_case like every other field. */
+export interface MembershipStatusWire {
+  readonly source: string;
+  readonly connected: boolean;
+  /** Absent for a static list. */
+  readonly last_contact_ms?: number;
+  /** Absent while the last contact succeeded. */
+  readonly last_error?: string;
+  readonly master?: string;
+}
+
+export function membershipStatusWire(s: MembershipStatus): MembershipStatusWire {
+  return {
+    source: s.source,
+    connected: s.connected,
+    ...(s.lastContactMs !== undefined ? { last_contact_ms: s.lastContactMs } : {}),
+    ...(s.lastError !== undefined ? { last_error: s.lastError } : {}),
+    ...(s.master !== undefined ? { master: s.master } : {}),
+  };
+}
+
 /** Same ids and addresses in the same order. */
 export function sameMembers(a: readonly Member[], b: readonly Member[]): boolean {
   if (a.length !== b.length) return false;

@@ -21,7 +21,8 @@ export function mountRegistryRoutes(router: Router, registry: MemberRegistry, pr
     const addr = requireAddr(body);
     const ttl = body.ttl === undefined ? registry.defaultTtlSec : body.ttl;
     if (typeof ttl !== 'number' || !Number.isInteger(ttl) || ttl < TTL_RANGE.min || ttl > TTL_RANGE.max) {
-      throw new KmtError('KMT_BAD_FIELD', `ttl must be an integer number of seconds between ${TTL_RANGE.min} and ${TTL_RANGE.max}, got ${JSON.stringify(ttl)}`);
+      // Same codes as the data routes: a value of the wrong type, or an integer out of its range.
+      throw new KmtError(typeof ttl === 'number' ? 'KMT_BAD_RANGE' : 'KMT_BAD_TYPE', `ttl must be an integer number of seconds between ${TTL_RANGE.min} and ${TTL_RANGE.max}, got ${JSON.stringify(ttl)}`);
     }
     const m = registry.register(id, addr, ttl);
     const answer: RegisterAnswer = { id: m.id, addr: m.addr, ttl: m.ttlSec, version: registry.version };
@@ -114,7 +115,7 @@ function optionalInt(raw: string | null, name: string, min: number, max: number)
   if (raw === null || raw === '') return undefined;
   const n = Number(raw);
   if (!Number.isInteger(n) || n < min || n > max) {
-    throw new KmtError('KMT_BAD_FIELD', `query parameter ${name} must be an integer between ${min} and ${max}, got "${raw}"`);
+    throw new KmtError('KMT_BAD_RANGE', `query parameter ${name} must be an integer between ${min} and ${max}, got "${raw}"`);
   }
   return n;
 }

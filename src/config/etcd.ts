@@ -1,5 +1,5 @@
 // The [etcd] section shared by data nodes, the gateway and `cluster up`: with endpoints set,
-// membership goes through etcd (SPEC section 12) instead of the master's registry.
+// membership goes through etcd (docs/design.md, Membership through etcd) instead of the master's registry.
 import { KmtError } from '../shared/errors';
 import { parseIntSetting, type Settings } from './ini';
 

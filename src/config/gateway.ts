@@ -27,7 +27,7 @@ export interface RateLimitConfig {
   readonly perIp: BucketConfig;
 }
 
-/** The SPEC thresholds; see src/gateway/breaker.ts for the states. */
+/** The breaker thresholds (docs/api.md, GET /monitor/circuitbreaker); src/gateway/breaker.ts has the states. */
 export interface BreakerConfig {
   /** Failures are counted over this sliding window ([breaker] window_sec). Default 10 s. */
   readonly windowMs: number;
@@ -56,9 +56,9 @@ export interface GatewayConfig {
   readonly nodes: readonly string[];
   /**
    * [gateway] routing. Default owner: the data nodes keep every subject in memory and cache whole
-   * answers, so splitting a request only multiplies upstream calls and cached answers; measured
-   * owner 5,086 vs scatter 3,302 req/s (scenario 1) and 2,734 vs 997 req/s with a 50% vs 11% hit
-   * rate (scenario 3) on random requests with a 16 MiB cache per slave.
+   * answers, so splitting a request only multiplies upstream calls and cached answers. Owner
+   * wins on hot and on random requests: README "Measured here", row "scenario 3 (50 subjects),
+   * owner vs scatter routing" (docs/design.md, "Owner routing is the default").
    */
   readonly routing: RoutingMode;
   /** Ring positions per slave ([gateway] virtual_nodes). Default 150, as the original. */

@@ -35,7 +35,7 @@ export interface NodeConfig {
   readonly etcd: EtcdConfig | undefined;
   /**
    * L ([replication] timeout_ms): a follower's read lease, and how long a `replicated` write
-   * waits for a follower before passing it over (docs/replication.md, "Leases"). Default 2000.
+   * waits for a follower before passing it over (docs/replication.md, "Leases: the read guarantee"). Default 2000.
    */
   readonly replicationTimeoutMs: number;
   /** Bearer token for writes and cluster endpoints ([security] token, --token); none = loopback clients only. */

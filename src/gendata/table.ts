@@ -1,9 +1,9 @@
-// The finance_data table the generator writes: SPEC section 2's columns in SPEC order, then
+// The finance_data table the generator writes: the original's columns in its order, then
 // declare_date and the extra indicators appended, so the original schema is an exact prefix.
 import type { SqlValue } from 'sql.js';
 
-/** SPEC section 2, verbatim: a node must serve a file of exactly this shape. */
-const SPEC_COLUMNS = `
+/** The original schema (docs/design.md, The data file): a node must serve a file of exactly this shape. */
+const ORIGINAL_COLUMNS = `
   id INTEGER PRIMARY KEY AUTOINCREMENT,
   stock_code TEXT NOT NULL,
   market_code TEXT NOT NULL,
@@ -32,7 +32,7 @@ export const EXTRA_INDICATORS = [
 export const INDICATORS = ['operating_income', 'parent_holder_net_profit', ...EXTRA_INDICATORS] as const;
 export type Indicator = (typeof INDICATORS)[number];
 
-export const CREATE_TABLE_SQL = `CREATE TABLE finance_data (${SPEC_COLUMNS},
+export const CREATE_TABLE_SQL = `CREATE TABLE finance_data (${ORIGINAL_COLUMNS},
   declare_date TEXT,
 ${EXTRA_INDICATORS.map((name) => `  ${name} REAL`).join(',\n')}
 )`;

@@ -1,4 +1,4 @@
-// The data-node API of SPEC section 3 on the wire: paths, query strings and envelopes. What a
+// The data-node API (docs/api.md, Data node) on the wire: paths, query strings and envelopes. What a
 // query means is QueryEngine's business; this file only moves bytes in and out.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { collectBody, DEFAULT_BODY_LIMIT, readBody } from './body';

@@ -47,7 +47,7 @@ export class Router {
     const path = normalise(q === -1 ? rawUrl : rawUrl.slice(0, q));
     let entry = this.#exact.get(path);
     if (!entry) entry = this.#prefixes.find((p) => path.startsWith(p.prefix))?.entry;
-    if (!entry) throw new KmtError('KMT_NOT_FOUND', `no route ${method} ${path}; see the README for the API`);
+    if (!entry) throw new KmtError('KMT_NOT_FOUND', `no route ${method} ${path}; see docs/api.md for the API`);
     const handler = entry.methods.get(method) ?? entry.methods.get('ANY');
     if (!handler) {
       const allowed = [...entry.methods.keys()].join(', ');

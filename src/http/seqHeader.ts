@@ -1,4 +1,4 @@
-// `x-kamaitachi-seq: <applied seq>` on every answer of a data node (docs/replication.md, "Writes").
+// `x-kamaitachi-seq: <applied seq>` on every answer of a data node (docs/api.md, "Conventions").
 // The value is kept as a ready string, changed once per applied record, so the read path pays
 // one array slot for it and nothing else.
 import { ServerResponse, type OutgoingHttpHeader, type OutgoingHttpHeaders } from 'node:http';

@@ -1,6 +1,7 @@
-// The write API on the wire (docs/replication.md, "Writes"): POST reports and reports/delete. The master
-// commits (journal fsync, apply) and, for `wait: "replicated"`, answers once no follower can serve
-// older data; a slave refuses with 421 naming the master. Access is checked before the body is read.
+// The write API on the wire (docs/api.md, "Writes (master)"; docs/replication.md, "Writes (API)"):
+// POST reports and reports/delete. The master commits (journal fsync, apply) and, for `wait:
+// "replicated"`, answers once no follower can serve older data; a slave refuses with 421 naming
+// the master. Access is checked before the body is read.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { KmtError } from '../shared/errors';
 import type { ApplyEffect, ChangeRecord, WriteOp } from '../store/records';

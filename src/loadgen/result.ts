@@ -80,14 +80,14 @@ export interface BenchResult {
     readonly sources: readonly string[];
   } | null;
   readonly verdict: {
-    /** The SPEC target QPS of the scenario; null for scenarios without one (5-7). */
+    /** The original's target QPS of the scenario (docs/design.md, Load scenarios); null for scenarios without one (5-8). */
     readonly target_qps: number | null;
     readonly passed: boolean | null;
     /** success_qps / target_qps. */
     readonly ratio: number | null;
     readonly text: string;
   };
-  /** The original's published figures for this scenario (SPEC section 6), if any. */
+  /** The original's published figures for this scenario (docs/design.md, Load scenarios), if any. */
   readonly original: { readonly qps: number; readonly hit_rate: number } | null;
   readonly curves: {
     /** [percentile, latency ms], percentile rising to 100. */

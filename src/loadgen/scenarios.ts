@@ -1,10 +1,10 @@
-// The load scenarios: what each request asks for (SPEC section 6 for 1-4, kamaitachi's own for
-// 5-8), the original's target QPS, and its published figures for comparison.
+// The load scenarios: what each request asks for (the original's for 1-4, kamaitachi's own for
+// 5-8; docs/design.md, Load scenarios), the original's target QPS, and its published figures for comparison.
 import type { QueryEndpoint } from '../shared/routes';
 import type { Prng } from './prng';
 
-/** Indicator names the original load tool drew ids from (SPEC section 2). */
-export const SPEC_INDICATORS = [
+/** Indicator names the original load tool drew ids from (docs/design.md, The data file). */
+export const ORIGINAL_INDICATORS = [
   'operating_income',
   'parent_holder_net_profit',
   'total_operating_cost',
@@ -33,7 +33,7 @@ export interface WriteMix {
 /** What a scenario may draw from: the target's real subjects and indicators. */
 export interface ScenarioContext {
   readonly subjects: readonly string[];
-  /** SPEC_INDICATORS restricted to the ones the target serves (never empty). */
+  /** ORIGINAL_INDICATORS restricted to the ones the target serves (never empty). */
   readonly indicators: readonly string[];
   /** Topic for whole-pool queries (scenario 6). */
   readonly topic: string;
@@ -44,14 +44,14 @@ export interface ScenarioContext {
 export interface Scenario {
   readonly id: number;
   readonly name: string;
-  /** The original's target QPS; null where the SPEC sets none. */
+  /** The original's target QPS; null where the original set none. */
   readonly targetQps: number | null;
   /** The original's measured figures (2 slaves via gateway, hot data, 8 cores); null if none. */
   readonly original: { readonly qps: number; readonly hitRate: number } | null;
   build(rng: Prng, ctx: ScenarioContext): RequestSpec;
 }
 
-/** The SPEC's fixed as-of date of scenario 4 (2023-09-30 16:00 UTC). */
+/** The original's fixed as-of date of scenario 4 (2023-09-30 16:00 UTC). */
 const SCENARIO4_TIMESTAMP = 1696032000;
 
 function ids(rng: Prng, ctx: ScenarioContext, k: number): string {

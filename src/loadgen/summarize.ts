@@ -117,13 +117,13 @@ function hitRate(before: CacheCounters | null, after: CacheCounters | null): Ben
 function verdict(scenario: Scenario, qps: number): BenchResult['verdict'] {
   const target = scenario.targetQps;
   if (target === null) {
-    return { target_qps: null, passed: null, ratio: null, text: `no SPEC target QPS for scenario ${scenario.id}` };
+    return { target_qps: null, passed: null, ratio: null, text: `no original target QPS for scenario ${scenario.id}` };
   }
   const ratio = round(qps / target, 2);
   const passed = qps >= target;
   const text = passed
-    ? `PASSED: ${fmt(qps)} QPS is ${ratio}x the SPEC target of ${target}`
-    : `NOT YET: ${fmt(qps)} QPS is ${round(ratio * 100, 1)}% of the SPEC target of ${target}`;
+    ? `PASSED: ${fmt(qps)} QPS is ${ratio}x the original's target of ${target}`
+    : `NOT YET: ${fmt(qps)} QPS is ${round(ratio * 100, 1)}% of the original's target of ${target}`;
   return { target_qps: target, passed, ratio, text };
 }
 

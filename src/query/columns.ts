@@ -30,7 +30,7 @@ export class ColumnCatalog {
     schema.indicators.forEach((id, index) => this.#byId.set(id, { id, kind: 'indicator', index, prefix: JSON.stringify(id) + ':' }));
     this.#byId.set('report_date', { id: 'report_date', kind: 'report_date', prefix: '"report_date":' });
     for (const [id, attr] of Object.entries(TEXT_ATTRS)) {
-      // declare_date is ours; the SPEC's attributes are always accepted (null when absent).
+      // declare_date is ours; the original schema's attributes (docs/design.md, The data file) are always accepted (null when absent).
       if (id === 'declare_date' && !schema.has.has(id)) continue;
       this.#byId.set(id, { id, kind: 'text', attr, prefix: JSON.stringify(id) + ':' });
     }

@@ -1,7 +1,8 @@
-// What a write request means (docs/replication.md, "Writes"): the body of POST reports or
-// reports/delete checked against the store's schema and turned into WriteOps. Every refusal is a
-// 400 naming the row and the field; nothing of a refused batch reaches the store. Writes never
-// change the schema: only the columns the file already has are accepted.
+// What a write request means (docs/api.md, "Writes (master)"; docs/replication.md, "Writes
+// (API)"): the body of POST reports or reports/delete checked against the store's schema and
+// turned into WriteOps. Every refusal is a 400 naming the row and the field; nothing of a refused
+// batch reaches the store. Writes never change the schema: only the columns the file already has
+// are accepted.
 import { KmtError } from '../shared/errors';
 import type { ReportRow, WriteOp } from '../store/records';
 import type { Schema } from '../store/schema';

@@ -28,7 +28,13 @@ export async function startGateway(config: GatewayConfig, logger: Logger): Promi
   const membership = membershipFor(config, logger);
   const gateway = createGateway({ config, membership, logger });
   // Wait briefly for a first member list so the first requests do not meet an empty ring.
+  // The source keeps the process alive meanwhile; an unreachable source is retried in the
+  // background and the gateway listens anyway (503 on /health until a slave is known).
   await membership.start(3000);
+  const first = membership.status();
+  if (!first.connected) {
+    logger.warn({ event: 'membership_pending', membership: membership.describe, err: first.lastError }, 'no member list yet; listening anyway and retrying');
+  }
   const server = await startHttpServer({ host: config.host, port: config.port, router: gateway.router, logger });
   logger.info(
     { event: 'listening', url: server.url, routing: config.routing, membership: membership.describe, slaves: gateway.nodes.all().map((n) => n.addr) },

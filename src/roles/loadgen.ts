@@ -6,7 +6,7 @@ import { performance } from 'node:perf_hooks';
 import { KmtError } from '../shared/errors';
 import { failStart } from './lifecycle';
 import type { BenchOptions } from '../loadgen/options';
-import { scenarioById, SPEC_INDICATORS, type ScenarioContext } from '../loadgen/scenarios';
+import { scenarioById, ORIGINAL_INDICATORS, type ScenarioContext } from '../loadgen/scenarios';
 import { buildPlan, parseTarget, poolSize } from '../loadgen/requestPlan';
 import { checkHealth, fetchIndicators, fetchSubjects, readCounters } from '../loadgen/probes';
 import { LoadEngine } from '../loadgen/LoadEngine';
@@ -126,11 +126,11 @@ async function scenarioContext(o: BenchOptions, note: (line: string) => void): P
   const served = await fetchIndicators(o.targets[0]);
   let indicators: string[];
   if (served === null) {
-    indicators = [...SPEC_INDICATORS];
-    note(`note: ${o.targets[0]} does not list its indicators; drawing ids from all six SPEC indicators`);
+    indicators = [...ORIGINAL_INDICATORS];
+    note(`note: ${o.targets[0]} does not list its indicators; drawing ids from all six original indicators`);
   } else {
-    indicators = SPEC_INDICATORS.filter((i) => served.includes(i));
-    // A database with none of the SPEC names still gets load: use what it serves.
+    indicators = ORIGINAL_INDICATORS.filter((i) => served.includes(i));
+    // A database with none of the original names still gets load: use what it serves.
     if (indicators.length === 0) indicators = served.slice(0, 6);
     if (indicators.length === 0) throw new KmtError('KMT_TARGET_DOWN', `${o.targets[0]} serves no indicators; is its database empty?`);
   }

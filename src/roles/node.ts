@@ -39,10 +39,10 @@ const FIRST_CATCH_UP_MS = 15_000;
 
 /**
  * Shutdown's shares of time: in-flight requests get `drainMs` (or the replication timeout plus a
- * second, so waiting replicated writes resolve), the cache snapshot `snapshotMs` (a 256 MiB
- * cache saves in a few seconds on this machine, see README "Measured here"), the final
- * checkpoint `checkpointMs` (the journal covers whatever it does not finish), leaving the
- * membership `leaveMs`. A node still busy after all of them exits with code 1.
+ * second, so waiting replicated writes resolve), the cache snapshot `snapshotMs` (its write time
+ * grows with the cache), the final checkpoint `checkpointMs` (the journal covers whatever it does
+ * not finish), leaving the membership `leaveMs`. A node still busy after all of them exits with
+ * code 1.
  */
 const SHUTDOWN = { drainMs: 4000, snapshotMs: 60_000, checkpointMs: 30_000, leaveMs: 2000 } as const;
 
@@ -246,8 +246,8 @@ export async function startDataNode(config: NodeConfig, logger: Logger): Promise
 export async function runNode(role: NodeRole, resolve: () => NodeConfig): Promise<void> {
   // A node's cache turns over constantly, and V8 by default lets the old generation grow to
   // about twice what survived the last full collection before collecting again: under a random
-  // soak a 32 MiB cache held ~110 MB more RSS than with a 20% growing step, for no measurable
-  // CPU (bench/soak-rss.sh; docs/design.md "The byte budget is the memory"). Process-wide, so
+  // soak a 20% growing step holds far less RSS for no measurable CPU (README "Measured here",
+  // row "RSS under a random soak"; docs/design.md "The byte budget is the memory"). Process-wide, so
   // set here and not in startDataNode, which tests run in their own process.
   setFlagsFromString('--heap-growing-percent=20');
   let config: NodeConfig;

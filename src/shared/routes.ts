@@ -10,7 +10,7 @@ export const DATA_ROUTES = {
   stats: `${DATA_API}/stats`,
   cacheReset: `${DATA_API}/cache/reset`,
   subjects: `${DATA_API}/subjects`,
-  /** Writes: accepted by the master only (docs/api.md, "Writes"). */
+  /** Writes: accepted by the master only (docs/api.md, "Writes (master)"). */
   reports: `${DATA_API}/reports`,
   reportsDelete: `${DATA_API}/reports/delete`,
 } as const;

@@ -8,7 +8,7 @@ import { CLUSTER_API } from '../../src/shared/routes';
 import { Router } from '../../src/http/router';
 import { startHttpServer, type RunningServer } from '../../src/http/server';
 import { silentLogger } from '../../src/shared/logger';
-import { closeServer, http, postJson } from '../helpers';
+import { closeServer, http, postJson, waitFor } from '../helpers';
 
 describe('membership registry', () => {
   it('lists a slave after it registers and bumps the version on join and leave only', () => {
@@ -125,7 +125,7 @@ describe('registry HTTP API', () => {
     const version = first.json.data.version as number;
     const started = Date.now();
     const waiting = http('GET', `${api('members')}?after=${version}&wait=10000`);
-    await new Promise((r) => setTimeout(r, 50));
+    await waitFor(() => registry.waiting === 1, 'the long-poll being held');
     await postJson(api('register'), { id: 'slave9', addr: 'http://127.0.0.1:8089' });
     const seen = await waiting;
     const took = Date.now() - started;

@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { createServer } from 'node:net';
 import { startMembership } from '../../src/cluster/heartbeat';
 import { MasterMembership } from '../../src/cluster/masterMembership';
+import { membershipStatusWire } from '../../src/cluster/membership';
 import { MemberRegistry } from '../../src/cluster/MemberRegistry';
 import { mountRegistryRoutes } from '../../src/cluster/registryRoutes';
 import { Router } from '../../src/http/router';
@@ -68,7 +69,7 @@ describe('slave heartbeats', () => {
     const port = await freePort();
     const m = startMembership({ master: `http://127.0.0.1:${port}`, id: 'slave2', addr: 'http://127.0.0.1:8082', ttlSec: 3, logger: silentLogger });
     cleanups.push(() => m.stop());
-    await new Promise((r) => setTimeout(r, 400));
+    await waitFor(() => m.failures() >= 2, 'two failed registration attempts');
     assert.equal(m.registered(), false);
     const master = await startMaster(port);
     cleanups.push(() => master.stop());
@@ -131,5 +132,52 @@ describe('gateway membership from the master', () => {
       ['slave1'],
     );
     await waitFor(() => follower.current().length === 0, 'the bridged member to be dropped', 3000);
+  });
+});
+
+describe('registry input errors', () => {
+  it('answers an out-of-range after/wait/ttl with KMT_BAD_RANGE and a ttl of the wrong type with KMT_BAD_TYPE, as the data routes do', async () => {
+    const master = await startMaster();
+    try {
+      const members = `${master.server.url}/kamaitachi/api/cluster/v1/members`;
+      for (const q of ['wait=600000', 'wait=-1', 'after=abc']) {
+        const res = await fetch(`${members}?${q}`);
+        const body = (await res.json()) as { error_code: string; status_msg: string };
+        assert.equal(res.status, 400, q);
+        assert.equal(body.error_code, 'KMT_BAD_RANGE', q);
+        assert.match(body.status_msg, /must be an integer between/, q);
+      }
+      const register = (ttl: unknown) =>
+        fetch(`${master.server.url}/kamaitachi/api/cluster/v1/register`, { method: 'POST', body: JSON.stringify({ id: 's', addr: 'http://127.0.0.1:8081', ttl }) });
+      const tooLong = await register(99999);
+      assert.equal(tooLong.status, 400);
+      assert.equal(((await tooLong.json()) as { error_code: string }).error_code, 'KMT_BAD_RANGE');
+      const text = await register('ten');
+      assert.equal(text.status, 400);
+      assert.equal(((await text.json()) as { error_code: string }).error_code, 'KMT_BAD_TYPE');
+    } finally {
+      await master.stop();
+    }
+  });
+});
+
+describe('membership status on the wire', () => {
+  it('is snake_case: last_contact_ms once the master answered, last_error while it cannot be reached', async () => {
+    const master = await startMaster();
+    const m = new MasterMembership({ master: master.server.url, logger: silentLogger, waitMs: 200 });
+    try {
+      await m.start(3000);
+      const up = membershipStatusWire(m.status());
+      assert.equal(up.connected, true);
+      assert.equal(typeof up.last_contact_ms, 'number');
+      assert.equal('last_error' in up, false);
+      await master.stop();
+      await waitFor(() => !m.status().connected, 'the gateway noticing the master is gone', 5000);
+      const down = membershipStatusWire(m.status());
+      assert.equal(typeof down.last_error, 'string');
+      assert.deepEqual(Object.keys(down).sort(), ['connected', 'last_contact_ms', 'last_error', 'source']);
+    } finally {
+      await m.stop();
+    }
   });
 });

@@ -16,7 +16,7 @@ function ini(text: string): string {
 }
 
 describe('gateway config', () => {
-  it('follows the master on 127.0.0.1:8080 by default with the SPEC breaker thresholds and no rate limit', () => {
+  it('follows the master on 127.0.0.1:8080 by default with the documented breaker thresholds and no rate limit', () => {
     const c = resolveGatewayConfig({});
     assert.equal(c.port, 9000);
     assert.equal(c.host, '127.0.0.1');

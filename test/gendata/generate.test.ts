@@ -1,4 +1,4 @@
-// generateDatabase against real files: the SPEC schema, the shape of the sample data,
+// generateDatabase against real files: the original schema, the shape of the sample data,
 // determinism, and option validation.
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
@@ -58,7 +58,7 @@ describe('generateDatabase', () => {
     await rm(dir, { recursive: true, force: true });
   });
 
-  it('writes the SPEC columns in SPEC order, then declare_date and the extra indicators', () => {
+  it('writes the original columns in their order, then declare_date and the extra indicators', () => {
     const columns = all(db, 'PRAGMA table_info(finance_data)').map((c) => [c.name, c.type, c.notnull, c.dflt_value, c.pk]);
     assert.deepEqual(columns, [
       ['id', 'INTEGER', 0, null, 1],
@@ -87,7 +87,7 @@ describe('generateDatabase', () => {
     assert.match(String(autoincrement.sql), /id INTEGER PRIMARY KEY AUTOINCREMENT/);
   });
 
-  it('creates the three SPEC indexes, report_date descending', () => {
+  it('creates the original three indexes, report_date descending', () => {
     const indexes = all(db, 'PRAGMA index_list(finance_data)')
       .map((i) => String(i.name))
       .sort();

@@ -1,4 +1,4 @@
-// Discovery through etcd (SPEC section 12) against a real etcd server: nodes register under
+// Discovery through etcd (docs/design.md, Membership through etcd) against a real etcd server: nodes register under
 // <prefix><name> with a lease, the gateway lists and watches the prefix, the master is found
 // under <prefix>master, and an etcd outage costs no routing. In-process nodes and gateway where
 // the test allows; bundle processes where a slave must die by SIGKILL.

@@ -192,6 +192,11 @@ describe('examples against cluster up with 2 slaves', () => {
       `"subject":{"subject":"${first}"`,
       `"combine":"${first}:2023_`,
       '"error_code":"KMT_BAD_ID"',
+      `POST /data${API}/reports (to the master; answers once the slaves have it)`,
+      '"records":[{"seq":',
+      '"deleted":1',
+      'x-kamaitachi-seq: ',
+      '<title>kamaitachi gateway</title>',
       'tour done: every endpoint answered',
     ]) {
       assert.ok(tour.stdout.includes(expected), `tour output lacks ${expected}`);

@@ -2,10 +2,10 @@ import { describe, it } from 'node:test';
 import { createHash } from 'node:crypto';
 import assert from 'node:assert/strict';
 import { buildPlan, generateRequests, parseTarget, poolSize, RANDOM_POOL_MAX } from '../../src/loadgen/requestPlan';
-import { SCENARIOS, SPEC_INDICATORS, scenarioById, type ScenarioContext } from '../../src/loadgen/scenarios';
+import { SCENARIOS, ORIGINAL_INDICATORS, scenarioById, type ScenarioContext } from '../../src/loadgen/scenarios';
 import { FAKE_SUBJECTS } from '../helpers';
 
-const ctx: ScenarioContext = { subjects: FAKE_SUBJECTS, indicators: [...SPEC_INDICATORS], topic: 'stock_a_listing_pool' };
+const ctx: ScenarioContext = { subjects: FAKE_SUBJECTS, indicators: [...ORIGINAL_INDICATORS], topic: 'stock_a_listing_pool' };
 const bodies = (scenario: number, seed: number, n = 200) =>
   generateRequests(scenarioById(scenario)!, ctx, seed, n).map((r) => `${r.endpoint} ${JSON.stringify(r.body)}`);
 
@@ -55,7 +55,7 @@ describe('request generation', () => {
     assert.match(a.wire[1][0].toString(), /^POST \/kamaitachi\/api\/data\/v1\//);
   });
 
-  it('builds scenarios 1-4 as SPEC section 6 describes them', () => {
+  it('builds scenarios 1-4 as docs/design.md (Load scenarios) describes them', () => {
     const body = (id: number) => generateRequests(scenarioById(id)!, ctx, 1, 1)[0].body;
     const count = (v: unknown) => String(v).split(',').length;
     const b1 = body(1);
@@ -70,7 +70,7 @@ describe('request generation', () => {
     const b4 = body(4);
     assert.deepEqual([count(b4.ids), count(b4.subjects), b4.limit, b4.timestamp], [3, 3, 10, 1696032000]);
     for (const b of [b1, b2, b3, b4]) {
-      for (const id of String(b.ids).split(',')) assert.ok((SPEC_INDICATORS as readonly string[]).includes(id), id);
+      for (const id of String(b.ids).split(',')) assert.ok((ORIGINAL_INDICATORS as readonly string[]).includes(id), id);
       assert.equal(new Set(String(b.ids).split(',')).size, count(b.ids), 'ids are distinct');
     }
   });

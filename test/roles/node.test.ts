@@ -35,13 +35,18 @@ describe('data node lifecycle', () => {
 
     const { logger, lines } = capturingLogger();
     const second = await startDataNode(config, logger);
-    t.after(() => second.close());
-    assert.ok(lines.some((l) => l.event === 'snapshot_loaded'));
-    const again = await post(second.url, `${API}/snapshot`, req);
-    assert.equal(again.text, answer.text);
-    const { cache } = (await httpRequest(`${second.url}${API}/stats`)).json.data;
-    assert.equal(cache.hits, 1);
-    assert.equal(cache.misses, 0);
+    // Closed here, not in t.after: teardown hooks run in the order they were added, so the temp
+    // dir would be removed first and the snapshot saved at close would land in a fresh one.
+    try {
+      assert.ok(lines.some((l) => l.event === 'snapshot_loaded'));
+      const again = await post(second.url, `${API}/snapshot`, req);
+      assert.equal(again.text, answer.text);
+      const { cache } = (await httpRequest(`${second.url}${API}/stats`)).json.data;
+      assert.equal(cache.hits, 1);
+      assert.equal(cache.misses, 0);
+    } finally {
+      await second.close();
+    }
   });
 
   it('starts cold with a warning when the snapshot file is corrupt', async (t) => {
@@ -50,9 +55,12 @@ describe('data node lifecycle', () => {
     writeFileSync(snapshot, '{"version":1,"answers":[["aS{}", "AAA');
     const { logger, lines } = capturingLogger();
     const node = await startDataNode(resolveNodeConfig('slave', { db: await makeDb(dir, { stocks: 5 }), port: '0', snapshot }), logger);
-    t.after(() => node.close());
-    const warning = lines.find((l) => l.event === 'snapshot_skipped');
-    assert.match(String(warning?.reason), /not a kamaitachi cache snapshot/);
-    assert.equal((await post(node.url, `${API}/snapshot`, { ids: 'roe', subjects: '33:000001' })).status, 200);
+    try {
+      const warning = lines.find((l) => l.event === 'snapshot_skipped');
+      assert.match(String(warning?.reason), /not a kamaitachi cache snapshot/);
+      assert.equal((await post(node.url, `${API}/snapshot`, { ids: 'roe', subjects: '33:000001' })).status, 200);
+    } finally {
+      await node.close(); // before the temp dir goes (see above)
+    }
   });
 });

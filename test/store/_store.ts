@@ -73,7 +73,7 @@ export function referenceFrom(db: Database): Reference {
   return ref;
 }
 
-/** The write semantics as SPEC section 8 states them, one row at a time. */
+/** The write semantics as docs/replication.md (Writes (API)) states them, one row at a time. */
 export function referenceApply(ref: Reference, record: ChangeRecord): void {
   for (const op of record.ops) {
     if (op.op === 'delete') {

@@ -23,7 +23,7 @@ const JSON_HELP = `
     curves: {percentiles: [[p, ms]], histogram: [[from_ms, to_ms, count]], throughput: [[t_s, ok_per_s, failed_per_s]]} }
 
 Scenarios:
-${SCENARIOS.map((s) => `  ${s.id}  ${s.name}${s.targetQps ? ` (SPEC target ${s.targetQps} QPS)` : ''}`).join('\n')}
+${SCENARIOS.map((s) => `  ${s.id}  ${s.name}${s.targetQps ? ` (original's target ${s.targetQps} QPS)` : ''}`).join('\n')}
 
 Exit codes: 0 run completed (failed requests are reported, not fatal); 2 bad flags or a target down.`;
 

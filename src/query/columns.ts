@@ -25,8 +25,11 @@ export class ColumnCatalog {
   readonly sortNames: readonly string[];
   /** Sort key when a request names none: operating_income when the data has it. */
   readonly defaultField: string;
+  /** The file has a declare_date column, which `known_at` needs. */
+  readonly hasDeclareDate: boolean;
 
   constructor(schema: Schema) {
+    this.hasDeclareDate = schema.has.has('declare_date');
     schema.indicators.forEach((id, index) => this.#byId.set(id, { id, kind: 'indicator', index, prefix: JSON.stringify(id) + ':' }));
     this.#byId.set('report_date', { id: 'report_date', kind: 'report_date', prefix: '"report_date":' });
     for (const [id, attr] of Object.entries(TEXT_ATTRS)) {

@@ -1,7 +1,7 @@
 // The two query shapes of the API, checked and normalised from a request body.
 import { KmtError } from '../shared/errors';
 import type { Column, ColumnCatalog } from './columns';
-import { parseBody, parseIds, parseInt, parseList, parseOptionalString, parseOrder } from './params';
+import { type Body, parseBody, parseIds, parseInt, parseList, parseOptionalString, parseOrder } from './params';
 
 export interface SnapshotQuery {
   readonly ids: readonly Column[];
@@ -14,6 +14,8 @@ export interface SnapshotQuery {
   readonly limit: number;
   /** 0 = latest; otherwise the latest report with report_date <= asOf. */
   readonly asOf: number;
+  /** 0 = not given; otherwise only reports announced at or before it count. */
+  readonly knownAt: number;
 }
 
 export interface PeriodQuery {
@@ -21,6 +23,8 @@ export interface PeriodQuery {
   readonly subjects: readonly string[];
   readonly from: number;
   readonly to: number;
+  /** As in SnapshotQuery. */
+  readonly knownAt: number;
 }
 
 const SNAPSHOT_EXAMPLE = '{"ids":"operating_income","subjects":"33:000001","field":"operating_income","order":-1,"limit":10}';
@@ -50,6 +54,7 @@ export function parseSnapshot(raw: Buffer, catalog: ColumnCatalog, maxLimit: num
     offset: parseInt(body, 'offset', 0, 0, 1_000_000),
     limit,
     asOf: parseInt(body, 'timestamp', 0, 0, MAX_TIME),
+    knownAt: parseKnownAt(body, catalog),
   };
 }
 
@@ -63,5 +68,17 @@ export function parsePeriod(raw: Buffer, catalog: ColumnCatalog): PeriodQuery {
   const from = parseInt(body, 'from', undefined, 0, MAX_TIME, hint);
   const to = parseInt(body, 'to', undefined, 0, MAX_TIME, hint);
   if (from > to) throw new KmtError('KMT_BAD_RANGE', `from (${from}) must not be after to (${to})`);
-  return { ids, subjects, from, to };
+  return { ids, subjects, from, to, knownAt: parseKnownAt(body, catalog) };
+}
+
+/** 1990-01-01 UTC: no announcement in the data is older, so an earlier known_at is a mistake (often milliseconds or a date typo). */
+export const MIN_KNOWN_AT = 631152000;
+
+/** `known_at`: unix seconds from 1990 on; 0 when not given. Needs a declare_date column. */
+function parseKnownAt(body: Body, catalog: ColumnCatalog): number {
+  const knownAt = parseInt(body, 'known_at', 0, MIN_KNOWN_AT, MAX_TIME, ' (unix seconds from 1990 on, e.g. 1711929600)');
+  if (knownAt !== 0 && !catalog.hasDeclareDate) {
+    throw new KmtError('KMT_BAD_FIELD', 'known_at: this node\'s file has no declare_date column, so when a report was announced is not known; leave known_at out');
+  }
+  return knownAt;
 }

@@ -37,8 +37,8 @@ export function buildTopicView(store: FinanceStore, topic: string, asOf: number,
     let row = rowAsOf(frame.dates, range, asOf);
     if (row < 0) continue;
     // The original's SQL takes the newest row *of that topic*; a subject rarely changes topic.
-    // With known_at, also the newest announced by then (an annual report often comes out after
-    // the next Q1, so this may step over a few rows).
+    // With known_at, also the newest announced by then (an annual report may come out after
+    // the next Q1 report, so this may step over more than one row).
     if (announced) while (row < range.end && (frame.topic[row] !== topic || announced[row] > knownAt)) row++;
     else while (row < range.end && frame.topic[row] !== topic) row++;
     if (row < range.end) rows.push(row);

@@ -3,6 +3,8 @@ import assert from 'node:assert/strict';
 import type { Database } from 'sql.js';
 import { API, makeDb, openReference, originalDb, post, sqlRows, startNode, tempDir } from '../helpers';
 import type { RunningNode } from '../../src/roles/node';
+import { generateRequests } from '../../src/loadgen/requestPlan';
+import { scenarioById, SPEC_INDICATORS } from '../../src/loadgen/scenarios';
 
 // `known_at` (docs/api.md): only reports announced at or before it count. Every answer is checked
 // against plain SQL over the same file, where "announced" is strftime('%s', declare_date) (a
@@ -69,23 +71,19 @@ describe('known_at: what was known at a moment', () => {
     assert.deepEqual(none.json.data, []);
   });
 
-  it('an annual report announced after the next Q1 is passed over until it is announced', async () => {
-    // A subject whose annual report was announced after its next Q1 report.
-    const r = sqlRows(ref, `SELECT a.subject_key AS s, CAST(strftime('%s', a.declare_date) AS INTEGER) AS annual, CAST(strftime('%s', q.declare_date) AS INTEGER) AS q1
-      FROM finance_data a JOIN finance_data q ON q.subject_key = a.subject_key AND q.period = '596001' AND q.year = CAST(a.year + 1 AS TEXT)
-      WHERE a.period = '596004' AND a.declare_date > q.declare_date LIMIT 1`)[0];
-    assert.ok(r, 'the generated data has an annual report announced after the next Q1');
-    const knownAt = Number(r.q1); // Q1 known, annual not yet
-    const res = await post(node.url, `${API}/snapshot`, { ids: 'end_date,period', subjects: String(r.s), known_at: knownAt });
-    assert.equal(res.json.data[0].data.period, '596001');
+  it('until the annual report is announced, the newest known report is the Q3 before it', async () => {
+    const r = sqlRows(ref, `SELECT subject_key AS s, CAST(strftime('%s', declare_date) AS INTEGER) AS annual, report_date FROM finance_data
+      WHERE period = '596004' AND year = '2022' ORDER BY subject_key LIMIT 1`)[0];
     const ids = ['end_date', 'period', 'operating_income'];
-    assert.deepEqual(res.json.data, expectedSnapshot({ subjects: [String(r.s)], field: 'operating_income', order: -1, offset: 0, limit: 10, asOf: 0, knownAt, ids: ['end_date', 'period'] }));
-    // As of the annual period end, the newest known report is then the Q3 before it.
-    const asOf = Number(r.q1) - 100 * 86400;
-    for (const k of [knownAt, Number(r.annual)]) {
-      const a = await post(node.url, `${API}/snapshot`, { ids, subjects: [String(r.s)], known_at: k, timestamp: asOf });
-      assert.deepEqual(a.json.data, expectedSnapshot({ subjects: [String(r.s)], field: 'operating_income', order: -1, offset: 0, limit: 10, asOf, knownAt: k, ids }));
+    const periods: string[] = [];
+    for (const knownAt of [Number(r.annual) - 1, Number(r.annual)]) {
+      for (const asOf of [0, Number(r.report_date)]) {
+        const res = await post(node.url, `${API}/snapshot`, { ids, subjects: [String(r.s)], known_at: knownAt, timestamp: asOf });
+        assert.deepEqual(res.json.data, expectedSnapshot({ subjects: [String(r.s)], field: 'operating_income', order: -1, offset: 0, limit: 10, asOf, knownAt, ids }));
+        periods.push(res.json.data[0].data.period);
+      }
     }
+    assert.deepEqual(periods, ['596003', '596003', '596004', '596004']);
   });
 
   it('a whole topic, before, between and after announcements, paged and sorted', async () => {
@@ -120,6 +118,17 @@ describe('known_at: what was known at a moment', () => {
         expected,
         `known_at ${knownAt}`,
       );
+    }
+  });
+
+  it('answers the bench point-in-time scenario (9) as the reference does', async () => {
+    const ctx = { subjects, indicators: [...SPEC_INDICATORS], topic: 'stock_a_listing_pool' };
+    for (const { body } of generateRequests(scenarioById(9)!, ctx, 11, 30)) {
+      const res = await post(node.url, `${API}/snapshot`, body);
+      assert.equal(res.status, 200, res.text);
+      const ids = String(body.ids).split(',');
+      const o = { subjects: String(body.subjects).split(','), field: 'operating_income', order: -1 as const, offset: 0, limit: 10 };
+      assert.deepEqual(res.json.data, expectedSnapshot({ ...o, asOf: Number(body.timestamp), knownAt: Number(body.known_at), ids }));
     }
   });
 

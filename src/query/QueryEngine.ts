@@ -18,7 +18,7 @@ import type { ApplyEffect } from '../store/records';
 import { rowAsOf } from '../store/frame';
 import type { SubjectEntry } from '../store/SubjectDirectory';
 import { announcedColumn, rowKnownFrom } from './announced';
-import { ColumnCatalog } from './columns';
+import { ColumnCatalog, type UnknownIds } from './columns';
 import { serializePeriod } from './period';
 import { parsePeriod, parseSnapshot } from './requests';
 import { serializeSnapshot, sortRows, type RowRef } from './snapshot';
@@ -31,6 +31,8 @@ export interface Answer extends Sized {
 export interface QueryEngineOptions {
   readonly cacheBytes: number;
   readonly maxLimit: number;
+  /** `[query] unknown_ids`: 'reject' (400, the default) or 'null' (answered as null, with a warning). */
+  readonly unknownIds?: UnknownIds;
 }
 
 /** What a node serves and what its cache did, for /stats, /metrics and logs. */
@@ -69,6 +71,7 @@ export class QueryEngine {
   readonly counters = new CacheStats();
   readonly cache: ByteLru<Sized>;
   readonly #maxLimit: number;
+  readonly #unknownIds: UnknownIds;
   /** The store's compaction generation the cached views were built in. */
   #generation: number;
 
@@ -77,6 +80,7 @@ export class QueryEngine {
     this.catalog = new ColumnCatalog(store.schema);
     this.cache = new ByteLru(opts.cacheBytes);
     this.#maxLimit = opts.maxLimit;
+    this.#unknownIds = opts.unknownIds ?? 'reject';
     this.#generation = store.generation;
   }
 
@@ -97,16 +101,18 @@ export class QueryEngine {
       return hit.body;
     }
     const tags: string[] = [];
-    const data = route === ROUTE_SNAPSHOT ? this.#snapshotData(raw, tags) : this.#periodData(raw, tags);
-    const body = ownBuffer(okEnvelope(data));
+    const warnings: string[] = [];
+    const data = route === ROUTE_SNAPSHOT ? this.#snapshotData(raw, tags, warnings) : this.#periodData(raw, tags, warnings);
+    const body = ownBuffer(okEnvelope(data, warnings));
     this.counters.misses++;
     const answer: Answer = { body, bytes: body.length };
     this.cache.set(key, answer, tags);
     return body;
   }
 
-  #snapshotData(raw: Buffer, tags: string[]): string {
-    const q = parseSnapshot(raw, this.catalog, this.#maxLimit);
+  #snapshotData(raw: Buffer, tags: string[], warnings: string[]): string {
+    const q = parseSnapshot(raw, this.catalog, this.#maxLimit, this.#unknownIds);
+    warnings.push(...q.warnings);
     const frame = this.store.frame;
     if (!q.subjects) {
       const topic = q.topic as string;
@@ -135,8 +141,9 @@ export class QueryEngine {
     return serializeSnapshot(frame, rows.slice(q.offset, q.offset + q.limit), q.ids);
   }
 
-  #periodData(raw: Buffer, tags: string[]): string {
-    const q = parsePeriod(raw, this.catalog);
+  #periodData(raw: Buffer, tags: string[], warnings: string[]): string {
+    const q = parsePeriod(raw, this.catalog, this.#unknownIds);
+    warnings.push(...q.warnings);
     const announced = q.knownAt > 0 ? announcedColumn(this.store) : undefined;
     return serializePeriod(this.store.frame, this.#known(q.subjects, tags), q.ids, q.from, q.to, announced && { announced, knownAt: q.knownAt });
   }

@@ -1,5 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { resolveClusterUpOptions } from '../../src/config/clusterUp';
 import { resolveNodeConfig } from '../../src/config/node';
 import { generateRequests } from '../../src/loadgen/requestPlan';
 import { scenarioById, SPEC_INDICATORS } from '../../src/loadgen/scenarios';
@@ -82,5 +83,9 @@ describe('unknown_ids = null against a file in the original schema', () => {
       () => resolveNodeConfig('slave', { port: '0', unknownIds: 'ignore' }),
       (e: unknown) => isKmtError(e) && e.code === 'KMT_CONFIG' && /--unknown-ids must be one of reject, null, got "ignore"/.test(e.message),
     );
+    // cluster up passes it to the nodes only when given.
+    assert.equal(resolveClusterUpOptions({}).unknownIds, undefined);
+    assert.equal(resolveClusterUpOptions({ unknownIds: 'null' }).unknownIds, 'null');
+    assert.throws(() => resolveClusterUpOptions({ unknownIds: 'yes' }), /--unknown-ids must be one of reject, null/);
   });
 });

@@ -53,6 +53,8 @@ post "POST $API/snapshot (subjects)" "$SLAVE$API/snapshot" \
   "{\"ids\":\"operating_income,parent_holder_net_profit\",\"subjects\":\"$subjects\",\"field\":\"operating_income\",\"order\":-1,\"limit\":10}"
 post "POST $API/snapshot (topic, as of 2023-09-30)" "$SLAVE$API/snapshot" \
   "{\"ids\":\"operating_income,end_date\",\"topic\":\"$TOPIC\",\"field\":\"operating_income\",\"limit\":3,\"timestamp\":1696032000}"
+post "POST $API/snapshot (topic, as known on 2024-04-01)" "$SLAVE$API/snapshot" \
+  "{\"ids\":\"roe,end_date,declare_date\",\"topic\":\"$TOPIC\",\"field\":\"roe\",\"limit\":3,\"known_at\":1711929600}"
 post "POST $API/period" "$SLAVE$API/period" \
   "{\"ids\":\"operating_income,parent_holder_net_profit\",\"subjects\":\"$first\",\"from\":1672531200,\"to\":1704067199}"
 call "GET $API/stats" "$SLAVE$API/stats"

@@ -4,7 +4,7 @@
 // Fakes answer exactly as a real node does: the same envelope, subject object and field order,
 // built from the same source modules (checked by test/fakes.test.ts).
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, request, type Agent, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createNetServer, type AddressInfo, type Server as NetServer, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -74,6 +74,51 @@ export function sqlRows(db: Database, sql: string, params: (string | number | nu
   while (stmt.step()) rows.push(stmt.getAsObject() as Record<string, string | number | null>);
   stmt.free();
   return rows;
+}
+
+// A file exactly in the Go original's schema, with only its two indicator columns.
+const ORIGINAL_SCHEMA = `
+CREATE TABLE finance_data (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  stock_code TEXT NOT NULL,
+  market_code TEXT NOT NULL,
+  subject_key TEXT NOT NULL,
+  stock_name TEXT,
+  report_date INTEGER NOT NULL,
+  end_date TEXT,
+  year TEXT,
+  period TEXT,
+  operating_income REAL,
+  parent_holder_net_profit REAL,
+  category TEXT DEFAULT 'stock',
+  topic TEXT DEFAULT 'stock_a_listing_pool'
+);
+CREATE INDEX idx_subject_date ON finance_data(subject_key, report_date DESC);
+CREATE INDEX idx_topic ON finance_data(topic);
+CREATE INDEX idx_stock_code ON finance_data(stock_code);`;
+
+/** A file in the original schema (4 reports of 3 subjects), written into `dir`. */
+export async function originalDb(dir: string): Promise<string> {
+  const SQL = await loadSqlJs();
+  const db = new SQL.Database();
+  db.run(ORIGINAL_SCHEMA);
+  const ins = db.prepare(
+    'INSERT INTO finance_data (stock_code, market_code, subject_key, stock_name, report_date, end_date, year, period, operating_income, parent_holder_net_profit) VALUES (?,?,?,?,?,?,?,?,?,?)',
+  );
+  const rows: Array<[string, string, string | null, number, string, string, string, number | null, number | null]> = [
+    ['000001', '33', '平安银行', 1672444800, '2022-12-31', '2022', '596004', 1.8e11, 4.5e10],
+    ['000001', '33', '平安银行', 1696032000, '2023-09-30', '2023', '596003', 1.3e11, 3.9e10],
+    ['300033', '33', null, 1696032000, '2023-09-30', '2023', '596003', 1.4e9, null],
+    ['600000', '17', 'SPDB', 1696032000, '2023-09-30', '2023', '596003', null, 2.1e10],
+  ];
+  for (const [code, market, name, date, end, year, period, income, profit] of rows) {
+    ins.run([code, market, `${market}:${code}`, name, date, end, year, period, income, profit]);
+  }
+  ins.free();
+  const file = join(dir, 'original.db');
+  writeFileSync(file, db.export());
+  db.close();
+  return file;
 }
 
 // ---- data nodes in this process

@@ -3,6 +3,7 @@
 import { resolve } from 'node:path';
 import { KmtError } from '../shared/errors';
 import type { LogLevel } from '../shared/logger';
+import { UNKNOWN_IDS_MODES, type UnknownIds } from '../query/columns';
 import { parseIntSetting } from './ini';
 import { ROUTING_MODES, type RoutingMode } from './gateway';
 import { parseEtcdEndpoints, parseEtcdPrefix } from './etcd';
@@ -40,6 +41,8 @@ export interface ClusterUpOptions {
   readonly stopGraceMs: number;
   /** Bearer token for writes and cluster endpoints, given to every role ([security] token). Default none. */
   readonly token: string | undefined;
+  /** Passed to every node as --unknown-ids when given; default the nodes' own (reject). */
+  readonly unknownIds: UnknownIds | undefined;
 }
 
 export interface ClusterUpFlags {
@@ -58,6 +61,7 @@ export interface ClusterUpFlags {
   etcdPrefix?: string;
   startupTimeout?: string;
   token?: string;
+  unknownIds?: string;
 }
 
 export const CLUSTER_DEFAULTS = {
@@ -86,6 +90,10 @@ export function resolveClusterUpOptions(flags: ClusterUpFlags): ClusterUpOptions
   // Quieter levels would hide the "listening" line the supervisor reads each child's address from.
   const allowed: readonly LogLevel[] = ['info', 'debug', 'trace'];
   if (!allowed.includes(logLevel)) throw new KmtError('KMT_CONFIG', `--log-level must be one of ${allowed.join(', ')}, got "${logLevel}"`);
+  const unknownIds = flags.unknownIds as UnknownIds | undefined;
+  if (unknownIds !== undefined && !UNKNOWN_IDS_MODES.includes(unknownIds)) {
+    throw new KmtError('KMT_CONFIG', `--unknown-ids must be one of ${UNKNOWN_IDS_MODES.join(', ')}, got "${unknownIds}"`);
+  }
   const slaves = int(flags.slaves, '--slaves', d.slaves, 1, 64);
   const slaveBasePort = int(flags.slaveBasePort, '--slave-base-port', d.slaveBasePort, 0, 65535);
   if (slaveBasePort !== 0 && slaveBasePort + slaves - 1 > 65535) {
@@ -108,5 +116,6 @@ export function resolveClusterUpOptions(flags: ClusterUpFlags): ClusterUpOptions
     startupTimeoutMs: int(flags.startupTimeout, '--startup-timeout', d.startupTimeoutSec, 1, 3600) * 1000,
     stopGraceMs: d.stopGraceMs,
     token: flags.token || undefined,
+    unknownIds,
   });
 }

@@ -1,5 +1,6 @@
 // The typed configuration of a data node (master or slave): defaults <- INI file <- flags,
 // validated once and frozen.
+import { UNKNOWN_IDS_MODES, type UnknownIds } from '../query/columns';
 import { KmtError } from '../shared/errors';
 import { LOG_LEVELS, type LogLevel } from '../shared/logger';
 import { MASTER_NAME, resolveEtcdConfig, type EtcdConfig, type EtcdFlags } from './etcd';
@@ -27,6 +28,12 @@ export interface NodeConfig {
   readonly snapshotIntervalMin: number;
   /** Largest `limit` a snapshot request may ask for ([query] max_limit). Default 1000. */
   readonly maxLimit: number;
+  /**
+   * A request naming ids the file does not have ([query] unknown_ids, --unknown-ids): 'reject'
+   * (400, the default) or 'null' (answered as null and listed in the envelope's `warnings`, for
+   * clients of the original, which ignored ids). Default reject.
+   */
+  readonly unknownIds: UnknownIds;
   /** The master's address for a slave ([cluster] master); none = standalone. */
   readonly master: string | undefined;
   /** Registration lease in seconds ([etcd] ttl); heartbeats every ttl/3. Default 10. */
@@ -57,6 +64,7 @@ export interface NodeFlags extends EtcdFlags {
   snapshot?: string;
   snapshotInterval?: string;
   maxLimit?: string;
+  unknownIds?: string;
   master?: string;
   name?: string;
   token?: string;
@@ -71,6 +79,7 @@ export const NODE_DEFAULTS = {
   cacheBytes: 256 * 1024 * 1024,
   snapshotIntervalMin: 10,
   maxLimit: 1000,
+  unknownIds: 'reject' as UnknownIds,
   ttlSec: 10,
   replicationTimeoutMs: 2000,
   logLevel: 'info' as LogLevel,
@@ -86,6 +95,11 @@ export function resolveNodeConfig(role: NodeRole, flags: NodeFlags): NodeConfig 
   const snapshotRaw = flags.snapshot ?? file.str('cache', 'snapshot_path');
   const masterRaw = flags.master ?? file.str('cluster', 'master');
   const serviceAddrRaw = file.str('server', 'service_addr');
+  const unknownIds = (flags.unknownIds ?? file.str('query', 'unknown_ids') ?? NODE_DEFAULTS.unknownIds) as UnknownIds;
+  if (!UNKNOWN_IDS_MODES.includes(unknownIds)) {
+    const what = flags.unknownIds !== undefined ? '--unknown-ids' : '[query] unknown_ids';
+    throw new KmtError('KMT_CONFIG', `${what} must be one of ${UNKNOWN_IDS_MODES.join(', ')}, got "${String(unknownIds)}"`);
+  }
   const logLevel = (flags.logLevel ?? NODE_DEFAULTS.logLevel) as LogLevel;
   if (!LOG_LEVELS.includes(logLevel)) {
     throw new KmtError('KMT_CONFIG', `--log-level must be one of ${LOG_LEVELS.join(', ')}, got "${logLevel}"`);
@@ -111,6 +125,7 @@ export function resolveNodeConfig(role: NodeRole, flags: NodeFlags): NodeConfig 
       flags.maxLimit !== undefined
         ? parseIntSetting(flags.maxLimit, '--max-limit', 1)
         : (file.int('query', 'max_limit', 1) ?? NODE_DEFAULTS.maxLimit),
+    unknownIds,
     master: masterRaw && role === 'slave' ? parseBaseUrl(masterRaw, flags.master ? '--master' : '[cluster] master') : undefined,
     ttlSec: file.int('etcd', 'ttl', 1, 3600) ?? NODE_DEFAULTS.ttlSec,
     etcd: resolveEtcdConfig(file, flags),

@@ -10,12 +10,17 @@ export interface ReportPeriod {
   readonly declareLag: readonly [number, number];
 }
 
-/** Q1 and Q3 are due within a month, the half-year within two, the annual report within four. */
+/**
+ * Q1 and Q3 reports come out 3-4 weeks after the quarter (due within a month), the half-year
+ * report 6-8 weeks after (due within two months), the annual report 2.5-3.5 months after (due
+ * by April 30): for months after a year end the newest known report is still the Q3 one, which
+ * is what point-in-time reads (`known_at`) have to get right.
+ */
 export const REPORT_PERIODS: readonly ReportPeriod[] = [
-  { code: '596001', month: 3, day: 31, declareLag: [22, 30] },
-  { code: '596002', month: 6, day: 30, declareLag: [35, 62] },
-  { code: '596003', month: 9, day: 30, declareLag: [22, 31] },
-  { code: '596004', month: 12, day: 31, declareLag: [60, 120] },
+  { code: '596001', month: 3, day: 31, declareLag: [20, 30] },
+  { code: '596002', month: 6, day: 30, declareLag: [45, 60] },
+  { code: '596003', month: 9, day: 30, declareLag: [20, 30] },
+  { code: '596004', month: 12, day: 31, declareLag: [75, 110] },
 ];
 
 const DAY_MS = 86_400_000;

@@ -4,7 +4,7 @@ import { KmtError } from '../shared/errors';
 import { scenarioById, SCENARIOS } from './scenarios';
 
 export interface BenchOptions {
-  /** Scenario 1-8 (see scenarios.ts). Default 1. */
+  /** Scenario 1-9 (see scenarios.ts). Default 1. */
   readonly scenario: number;
   /** Base URLs, e.g. http://127.0.0.1:8081 (a node) or http://127.0.0.1:9000/data (the gateway). */
   readonly targets: readonly string[];

@@ -1,5 +1,5 @@
 // The load scenarios: what each request asks for (the original's for 1-4, kamaitachi's own for
-// 5-8; docs/design.md, Load scenarios), the original's target QPS, and its published figures for comparison.
+// 5-9; docs/design.md, Load scenarios), the original's target QPS, and its published figures for comparison.
 import type { QueryEndpoint } from '../shared/routes';
 import type { Prng } from './prng';
 
@@ -176,7 +176,35 @@ const WRITE: Scenario = {
   build: writeSpec,
 };
 
-export const SCENARIOS: readonly Scenario[] = [...BASE, MIX, WRITE];
+/** Quarter ends 2019-2023 that scenario 9 reads as of (UTC midnight). */
+const QUARTER_ENDS = [2019, 2020, 2021, 2022, 2023].flatMap((y) => [[2, 31], [5, 30], [8, 30], [11, 31]].map(([m, d]) => Date.UTC(y, m, d) / 1000));
+const DAY = 86_400;
+
+/**
+ * A backtest's read: as of a quarter end, what was known 0-149 days later (so often before the
+ * annual report or the latest quarter was announced). Needs a file with declare_date.
+ */
+const POINT_IN_TIME: Scenario = {
+  id: 9,
+  name: 'point-in-time snapshot (3 ids, 3 subjects, limit 10, timestamp a quarter end 2019-2023, known_at 0-149 days later)',
+  targetQps: null,
+  original: null,
+  build: (rng, ctx) => {
+    const timestamp = rng.pick(QUARTER_ENDS);
+    return snapshot({
+      ids: ids(rng, ctx, 3),
+      subjects: subjects(rng, ctx, 3),
+      field: incomeField(ctx),
+      order: -1,
+      offset: 0,
+      limit: 10,
+      timestamp,
+      known_at: timestamp + rng.int(150) * DAY,
+    });
+  },
+};
+
+export const SCENARIOS: readonly Scenario[] = [...BASE, MIX, WRITE, POINT_IN_TIME];
 
 export function scenarioById(id: number): Scenario | undefined {
   return SCENARIOS.find((s) => s.id === id);

@@ -1,7 +1,7 @@
 // What a data node does with a query: cache-aside over one byte-bounded cache holding
 //   a<route><body>  the finished answer bytes of an exact request body (a hit writes them as-is,
 //                   without parsing the body)
-//   t<topic>@<asOf> a topic's as-of view (row indices), sorted lazily per sort column
+//   t<topic>@<asOf>[/<knownAt>] a topic's as-of view (row indices), sorted lazily per sort column
 // and, on a miss, the in-memory frame holding every subject's series (so other ids, another
 // timestamp or another range over a subject never touch SQLite). A miss is computed
 // synchronously in well under a millisecond, so identical concurrent misses are computed once
@@ -17,7 +17,8 @@ import type { FinanceStore } from '../store/FinanceStore';
 import type { ApplyEffect } from '../store/records';
 import { rowAsOf } from '../store/frame';
 import type { SubjectEntry } from '../store/SubjectDirectory';
-import { ColumnCatalog } from './columns';
+import { announcedColumn, rowKnownFrom } from './announced';
+import { ColumnCatalog, type UnknownIds } from './columns';
 import { serializePeriod } from './period';
 import { parsePeriod, parseSnapshot } from './requests';
 import { serializeSnapshot, sortRows, type RowRef } from './snapshot';
@@ -30,6 +31,8 @@ export interface Answer extends Sized {
 export interface QueryEngineOptions {
   readonly cacheBytes: number;
   readonly maxLimit: number;
+  /** `[query] unknown_ids`: 'reject' (400, the default) or 'null' (answered as null, with a warning). */
+  readonly unknownIds?: UnknownIds;
 }
 
 /** What a node serves and what its cache did, for /stats, /metrics and logs. */
@@ -68,6 +71,7 @@ export class QueryEngine {
   readonly counters = new CacheStats();
   readonly cache: ByteLru<Sized>;
   readonly #maxLimit: number;
+  readonly #unknownIds: UnknownIds;
   /** The store's compaction generation the cached views were built in. */
   #generation: number;
 
@@ -76,6 +80,7 @@ export class QueryEngine {
     this.catalog = new ColumnCatalog(store.schema);
     this.cache = new ByteLru(opts.cacheBytes);
     this.#maxLimit = opts.maxLimit;
+    this.#unknownIds = opts.unknownIds ?? 'reject';
     this.#generation = store.generation;
   }
 
@@ -96,25 +101,27 @@ export class QueryEngine {
       return hit.body;
     }
     const tags: string[] = [];
-    const data = route === ROUTE_SNAPSHOT ? this.#snapshotData(raw, tags) : this.#periodData(raw, tags);
-    const body = ownBuffer(okEnvelope(data));
+    const warnings: string[] = [];
+    const data = route === ROUTE_SNAPSHOT ? this.#snapshotData(raw, tags, warnings) : this.#periodData(raw, tags, warnings);
+    const body = ownBuffer(okEnvelope(data, warnings));
     this.counters.misses++;
     const answer: Answer = { body, bytes: body.length };
     this.cache.set(key, answer, tags);
     return body;
   }
 
-  #snapshotData(raw: Buffer, tags: string[]): string {
-    const q = parseSnapshot(raw, this.catalog, this.#maxLimit);
+  #snapshotData(raw: Buffer, tags: string[], warnings: string[]): string {
+    const q = parseSnapshot(raw, this.catalog, this.#maxLimit, this.#unknownIds);
+    warnings.push(...q.warnings);
     const frame = this.store.frame;
     if (!q.subjects) {
       const topic = q.topic as string;
       tags.push('T' + topic);
-      const view = this.topicView(topic, q.asOf);
+      const view = this.topicView(topic, q.asOf, q.knownAt);
       const held = view.bytes;
       const order = viewOrder(frame, view, q.sort, q.order);
       // A new sort order makes the view bigger: store it again so the budget sees the growth.
-      if (view.bytes !== held) this.cache.set(viewKey(topic, q.asOf), view, ['T' + topic, VIEWS_TAG]);
+      if (view.bytes !== held) this.cache.set(viewKey(topic, q.asOf, q.knownAt), view, ['T' + topic, VIEWS_TAG]);
       const end = Math.min(order.length, q.offset + q.limit);
       const rows: RowRef[] = [];
       for (let i = q.offset; i < end; i++) {
@@ -124,17 +131,21 @@ export class QueryEngine {
       return serializeSnapshot(frame, rows, q.ids);
     }
     const rows: RowRef[] = [];
+    const announced = q.knownAt > 0 ? announcedColumn(this.store) : undefined;
     for (const entry of this.#known(q.subjects, tags)) {
-      const row = rowAsOf(frame.dates, entry, q.asOf);
+      let row = rowAsOf(frame.dates, entry, q.asOf);
+      if (announced) row = rowKnownFrom(announced, entry, row, q.knownAt);
       if (row >= 0) rows.push({ row, info: entry.info });
     }
     sortRows(frame, rows, q.sort, q.order);
     return serializeSnapshot(frame, rows.slice(q.offset, q.offset + q.limit), q.ids);
   }
 
-  #periodData(raw: Buffer, tags: string[]): string {
-    const q = parsePeriod(raw, this.catalog);
-    return serializePeriod(this.store.frame, this.#known(q.subjects, tags), q.ids, q.from, q.to);
+  #periodData(raw: Buffer, tags: string[], warnings: string[]): string {
+    const q = parsePeriod(raw, this.catalog, this.#unknownIds);
+    warnings.push(...q.warnings);
+    const announced = q.knownAt > 0 ? announcedColumn(this.store) : undefined;
+    return serializePeriod(this.store.frame, this.#known(q.subjects, tags), q.ids, q.from, q.to, announced && { announced, knownAt: q.knownAt });
   }
 
   /**
@@ -151,12 +162,12 @@ export class QueryEngine {
     return out;
   }
 
-  /** A topic's as-of view from the cache, or built and stored. */
-  topicView(topic: string, asOf: number): TopicView {
-    const key = viewKey(topic, asOf);
+  /** A topic's as-of view (known at `knownAt`, 0 = everything) from the cache, or built and stored. */
+  topicView(topic: string, asOf: number, knownAt = 0): TopicView {
+    const key = viewKey(topic, asOf, knownAt);
     let view = this.cache.get(key) as TopicView | undefined;
     if (!view) {
-      view = buildTopicView(this.store, topic, asOf);
+      view = buildTopicView(this.store, topic, asOf, knownAt > 0 ? { announced: announcedColumn(this.store), knownAt } : undefined);
       this.counters.viewBuilds++;
       this.cache.set(key, view, ['T' + topic, VIEWS_TAG]);
     }
@@ -219,7 +230,9 @@ export class QueryEngine {
           const e = cache.peek(key);
           if (!e) continue;
           if (key[0] === 'a') yield { kind: 'answer', key, body: (e.value as Answer).body, tags: e.tags };
-          else if (key[0] === 't') yield { kind: 'view', topic: (e.value as TopicView).topic, asOf: (e.value as TopicView).asOf };
+          // Views known at a moment are left out (the file format names a view by topic and
+          // asOf only); they are rebuilt on their first request.
+          else if (key[0] === 't' && (e.value as TopicView).knownAt === 0) yield { kind: 'view', topic: (e.value as TopicView).topic, asOf: (e.value as TopicView).asOf };
         }
       })(),
     };
@@ -288,6 +301,6 @@ function ownBuffer(text: string): Buffer {
   return body;
 }
 
-function viewKey(topic: string, asOf: number): string {
-  return 't' + topic + '@' + asOf;
+function viewKey(topic: string, asOf: number, knownAt = 0): string {
+  return 't' + topic + '@' + asOf + (knownAt > 0 ? '/' + knownAt : '');
 }

@@ -9,6 +9,8 @@ import { sortValues, type Column } from './columns';
 export interface TopicView {
   readonly topic: string;
   readonly asOf: number;
+  /** 0, or only reports announced at or before it count. */
+  readonly knownAt: number;
   readonly rows: Int32Array;
   /** Sorted orders by "<column id><+|->", added lazily by viewOrder. */
   readonly sorted: Map<string, Int32Array>;
@@ -19,18 +21,29 @@ export interface TopicView {
 /** Bytes of a view besides its row arrays (object, map, strings). */
 const VIEW_OVERHEAD = 128;
 
-export function buildTopicView(store: FinanceStore, topic: string, asOf: number): TopicView {
+/** Point-in-time filter of a view: the announcement column (./announced.ts) and the moment. */
+export interface KnownAt {
+  readonly announced: Float64Array;
+  readonly knownAt: number;
+}
+
+export function buildTopicView(store: FinanceStore, topic: string, asOf: number, known?: KnownAt): TopicView {
   const { frame, directory } = store;
   const rows: number[] = [];
+  const announced = known?.announced;
+  const knownAt = known?.knownAt ?? 0;
   for (const subject of directory.subjects) {
     const range = directory.get(subject)!;
     let row = rowAsOf(frame.dates, range, asOf);
     if (row < 0) continue;
     // The original's SQL takes the newest row *of that topic*; a subject rarely changes topic.
-    while (row < range.end && frame.topic[row] !== topic) row++;
+    // With known_at, also the newest announced by then (an annual report may come out after
+    // the next Q1 report, so this may step over more than one row).
+    if (announced) while (row < range.end && (frame.topic[row] !== topic || announced[row] > knownAt)) row++;
+    else while (row < range.end && frame.topic[row] !== topic) row++;
     if (row < range.end) rows.push(row);
   }
-  return { topic, asOf, rows: Int32Array.from(rows), sorted: new Map(), bytes: VIEW_OVERHEAD + rows.length * 4 };
+  return { topic, asOf, knownAt, rows: Int32Array.from(rows), sorted: new Map(), bytes: VIEW_OVERHEAD + rows.length * 4 };
 }
 
 /** Rows of a topic view ordered by one column, computed once per (column, order) and kept. */

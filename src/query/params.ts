@@ -1,7 +1,7 @@
 // Turns the loosely typed fields of a request body into checked values. Every failure is a
 // 400 whose message names the field, what was sent and what is allowed.
 import { KmtError } from '../shared/errors';
-import type { Column, ColumnCatalog } from './columns';
+import { absentColumn, type Column, type ColumnCatalog, type UnknownIds } from './columns';
 
 export type Body = Record<string, unknown>;
 
@@ -45,14 +45,21 @@ export function parseList(body: Body, field: string): string[] | undefined {
   return out;
 }
 
-/** The requested ids resolved to columns; unknown names are a 400 listing what exists. */
-export function parseIds(body: Body, catalog: ColumnCatalog): Column[] {
+/**
+ * The requested ids resolved to columns; unknown names are a 400 listing what exists, or with
+ * `unknownIds` 'null' columns answered as null, each named once in `warnings`.
+ */
+export function parseIds(body: Body, catalog: ColumnCatalog, unknownIds: UnknownIds = 'reject', warnings: string[] = []): Column[] {
   const ids = parseList(body, 'ids');
   if (!ids || ids.length === 0) {
     throw new KmtError('KMT_MISSING_FIELD', `ids is required: a comma-separated list of ${catalog.idNames.join(', ')}`);
   }
   return ids.map((name) => {
     const col = catalog.id(name);
+    if (!col && unknownIds === 'null') {
+      warnings.push(`ids: unknown id ${quote(name)} answered as null`);
+      return absentColumn(name);
+    }
     if (!col) throw new KmtError('KMT_BAD_ID', `ids: unknown id ${quote(name)}; allowed: ${catalog.idNames.join(', ')}`);
     return col;
   });

@@ -72,7 +72,7 @@ export async function startDataNode(config: NodeConfig, logger: Logger): Promise
     checkpointBytes: config.checkpointBytes,
     logger,
   });
-  const engine = new QueryEngine(durable.store, { cacheBytes: config.cacheBytes, maxLimit: config.maxLimit });
+  const engine = new QueryEngine(durable.store, { cacheBytes: config.cacheBytes, maxLimit: config.maxLimit, unknownIds: config.unknownIds });
 
   if (config.snapshotPath) {
     const loaded = await readSnapshot(config.snapshotPath, durable.store.fingerprint, (e) => engine.restoreEntry(e));

@@ -4,9 +4,13 @@
 // The node builds answers with it, the gateway merges with it, http/send.ts writes it.
 import { isKmtError, KmtError } from './errors';
 
-/** The success envelope around `dataJson`, which is already serialized. */
-export function okEnvelope(dataJson: string): string {
-  return '{"status_code":0,"status_msg":"success","data":' + dataJson + '}';
+/**
+ * The success envelope around `dataJson`, which is already serialized; `warnings` (what was
+ * answered differently from what was asked, e.g. unknown ids as null) follow `data` when any.
+ */
+export function okEnvelope(dataJson: string, warnings?: readonly string[]): string {
+  const w = warnings && warnings.length > 0 ? ',"warnings":' + JSON.stringify(warnings) : '';
+  return '{"status_code":0,"status_msg":"success","data":' + dataJson + w + '}';
 }
 
 /** The error envelope and its HTTP status; anything but a request error is an internal error. */

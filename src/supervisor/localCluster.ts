@@ -62,6 +62,7 @@ export async function startLocalCluster(o: ClusterUpOptions, say: (line: string)
     '--log-level', o.logLevel,
     ...etcdArgs,
     ...(o.token ? ['--token', o.token] : []),
+    ...(o.unknownIds ? ['--unknown-ids', o.unknownIds] : []),
   ];
 
   try {

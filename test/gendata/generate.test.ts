@@ -157,16 +157,23 @@ describe('generateDatabase', () => {
     assert.equal(multiTopic.length, 0);
   });
 
-  it('dates each report at UTC midnight of its period end, declared 3 weeks to 4 months later', () => {
+  it('dates each report at UTC midnight of its period end, declared weeks (quarters) to months (annual) later', () => {
     const periodEnds: Record<string, string> = { '596001': '03-31', '596002': '06-30', '596003': '09-30', '596004': '12-31' };
+    const lags: Record<string, [number, number]> = { '596001': [20, 30], '596002': [45, 60], '596003': [20, 30], '596004': [75, 110] };
+    const seen = new Map<string, Set<number>>();
     for (const r of all(db, 'SELECT report_date, end_date, year, period, declare_date FROM finance_data')) {
       const end = new Date(Number(r.report_date) * 1000).toISOString();
       assert.equal(end, `${String(r.end_date)}T00:00:00.000Z`);
       assert.equal(r.year, String(r.end_date).slice(0, 4));
       assert.equal(String(r.end_date).slice(5), periodEnds[String(r.period)]);
       const lagDays = (Date.parse(String(r.declare_date)) / 1000 - Number(r.report_date)) / 86_400;
-      assert.ok(lagDays >= 20 && lagDays <= 120, `declare_date ${String(r.declare_date)} after ${String(r.end_date)}`);
+      const [lo, hi] = lags[String(r.period)];
+      assert.ok(lagDays >= lo && lagDays <= hi, `declare_date ${String(r.declare_date)} after ${String(r.end_date)}`);
+      if (!seen.has(String(r.period))) seen.set(String(r.period), new Set());
+      seen.get(String(r.period))!.add(lagDays);
     }
+    // Spread over the range, not one fixed lag.
+    for (const [period, days] of seen) assert.ok(days.size >= 8, `period ${period}: ${days.size} distinct lags`);
     const q3of2023 = all(db, "SELECT DISTINCT report_date FROM finance_data WHERE end_date = '2023-09-30'");
     assert.deepEqual(q3of2023, [{ report_date: 1696032000 }]);
   });

@@ -176,6 +176,7 @@ describe('examples against cluster up with 2 slaves', () => {
     for (const expected of [
       `POST ${API}/snapshot (subjects)`,
       `POST ${API}/snapshot (topic, as of 2023-09-30)`,
+      `POST ${API}/snapshot (topic, as known on 2024-04-01)`,
       `POST ${API}/period`,
       `GET ${API}/stats`,
       `POST ${API}/cache/reset`,

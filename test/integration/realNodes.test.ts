@@ -45,6 +45,11 @@ describe('gateway with real slaves', () => {
     [SNAPSHOT, { ids: 'no_such_indicator', subjects: subjects.slice(0, 30).join(',') }],
     [SNAPSHOT, { ids: 'net_profit', topic: 'stock_a_listing_pool', limit: 15 }],
     [PERIOD, { ids: 'net_profit,operating_income', subjects: subjects.slice(30, 42).reverse().join(','), from: 1_609_459_200, to: 1_700_000_000 }],
+    // Point in time (known_at): the body passes through, or is split by subjects, unchanged.
+    [SNAPSHOT, { ids: 'net_profit,end_date,declare_date', subjects: subjects.slice(0, 50), known_at: 1_682_899_200, limit: 20 }],
+    [SNAPSHOT, { ids: 'roe,end_date', subjects: subjects.slice(10, 40).join(','), field: 'roe', timestamp: 1_672_444_800, known_at: 1_680_307_200, limit: 15 }],
+    [SNAPSHOT, { ids: 'roe', topic: 'stock_a_listing_pool', field: 'roe', known_at: 1_681_000_000, limit: 15 }],
+    [PERIOD, { ids: 'operating_income', subjects: subjects.slice(30, 42).join(','), from: 1_609_459_200, to: 1_700_000_000, known_at: 1_690_000_000 }],
   ];
 
   it('answers every request byte for byte as a single slave does, in both routing modes', async () => {

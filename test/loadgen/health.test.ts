@@ -44,8 +44,8 @@ describe('the health check before a run', () => {
   });
 
   it('rejects bad flags with exit code 2 as well', () => {
-    const r = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/bin.ts', 'bench', '--scenario', '9'], { encoding: 'utf8', timeout: 20_000 });
+    const r = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/bin.ts', 'bench', '--scenario', '10'], { encoding: 'utf8', timeout: 20_000 });
     assert.equal(r.status, 2);
-    assert.equal(r.stderr, 'kamaitachi bench: --scenario must be an integer between 1 and 8, got "9"\n');
+    assert.equal(r.stderr, 'kamaitachi bench: --scenario must be an integer between 1 and 9, got "10"\n');
   });
 });

@@ -23,6 +23,7 @@ describe('request generation', () => {
       6: 'b14501b3fe2e1196',
       7: '78d81234ae903581',
       8: '0bd91d5d26186fa9',
+      9: '050d8bdce939b2cf',
     };
     for (const s of SCENARIOS) {
       assert.equal(createHash('sha256').update(bodies(s.id, 7).join('\n')).digest('hex').slice(0, 16), recorded[s.id], `scenario ${s.id}`);
@@ -86,6 +87,16 @@ describe('request generation', () => {
     assert.ok(mix.some((r) => r.endpoint === 'period'));
     assert.ok(mix.some((r) => r.body.topic !== undefined));
     assert.ok(mix.some((r) => r.body.timestamp === 1696032000));
+  });
+
+  it('builds a point-in-time snapshot: a quarter end and what was known up to 149 days later', () => {
+    for (const { body: b } of generateRequests(scenarioById(9)!, ctx, 3, 200)) {
+      assert.deepEqual([String(b.ids).split(',').length, String(b.subjects).split(',').length, b.limit], [3, 3, 10]);
+      const end = new Date(Number(b.timestamp) * 1000);
+      assert.ok([2, 5, 8, 11].includes(end.getUTCMonth()) && end.getUTCFullYear() >= 2019 && end.getUTCFullYear() <= 2023, end.toISOString());
+      const lag = (Number(b.known_at) - Number(b.timestamp)) / 86400;
+      assert.ok(Number.isInteger(lag) && lag >= 0 && lag < 150, `known_at ${lag} days after`);
+    }
   });
 
   it('restricts ids to the indicators the target serves', () => {

@@ -1,53 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { loadSqlJs } from '../../src/store/sqljs';
-import { API, httpRequest, post, startNode, tempDir } from '../helpers';
-
-// A file exactly in the Go original's schema, with only its two indicator columns.
-const ORIGINAL_SCHEMA = `
-CREATE TABLE finance_data (
-  id INTEGER PRIMARY KEY AUTOINCREMENT,
-  stock_code TEXT NOT NULL,
-  market_code TEXT NOT NULL,
-  subject_key TEXT NOT NULL,
-  stock_name TEXT,
-  report_date INTEGER NOT NULL,
-  end_date TEXT,
-  year TEXT,
-  period TEXT,
-  operating_income REAL,
-  parent_holder_net_profit REAL,
-  category TEXT DEFAULT 'stock',
-  topic TEXT DEFAULT 'stock_a_listing_pool'
-);
-CREATE INDEX idx_subject_date ON finance_data(subject_key, report_date DESC);
-CREATE INDEX idx_topic ON finance_data(topic);
-CREATE INDEX idx_stock_code ON finance_data(stock_code);`;
-
-async function originalDb(dir: string): Promise<string> {
-  const SQL = await loadSqlJs();
-  const db = new SQL.Database();
-  db.run(ORIGINAL_SCHEMA);
-  const ins = db.prepare(
-    'INSERT INTO finance_data (stock_code, market_code, subject_key, stock_name, report_date, end_date, year, period, operating_income, parent_holder_net_profit) VALUES (?,?,?,?,?,?,?,?,?,?)',
-  );
-  const rows: Array<[string, string, string | null, number, string, string, string, number | null, number | null]> = [
-    ['000001', '33', '平安银行', 1672444800, '2022-12-31', '2022', '596004', 1.8e11, 4.5e10],
-    ['000001', '33', '平安银行', 1696032000, '2023-09-30', '2023', '596003', 1.3e11, 3.9e10],
-    ['300033', '33', null, 1696032000, '2023-09-30', '2023', '596003', 1.4e9, null],
-    ['600000', '17', 'SPDB', 1696032000, '2023-09-30', '2023', '596003', null, 2.1e10],
-  ];
-  for (const [code, market, name, date, end, year, period, income, profit] of rows) {
-    ins.run([code, market, `${market}:${code}`, name, date, end, year, period, income, profit]);
-  }
-  ins.free();
-  const file = join(dir, 'original.db');
-  writeFileSync(file, db.export());
-  db.close();
-  return file;
-}
+import { API, httpRequest, originalDb, post, startNode, tempDir } from '../helpers';
 
 describe('a database in the original two-indicator schema', () => {
   it('is served as it is, with the indicators read from its schema', async (t) => {

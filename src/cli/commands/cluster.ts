@@ -22,6 +22,7 @@ export function clusterCommand(): Command {
     // Never quieter than info: the supervisor learns each child's address from its "listening" line.
     .addOption(new Option('--log-level <level>', `log level of every role, written to <data-dir>/logs (default ${d.logLevel})`).choices(['info', 'debug', 'trace']))
     .option('--token <token>', 'bearer token for writes and cluster endpoints, given to every role (default none = loopback clients only)')
+    .addOption(new Option('--unknown-ids <mode>', 'ids a node\'s file does not have: reject (400) or null (answered as null with a warning); passed to every node (default: the nodes\' own, reject)').choices(['reject', 'null']))
     .option('--startup-timeout <sec>', `give up when the cluster is not healthy after this long (default ${d.startupTimeoutSec})`)
     .addHelpText('after', '\nPrints the addresses, an example curl and bench command, then a line\n  READY {"gateway":"http://...","master":"http://...","slaves":["http://...",...]}')
     .action((flags: ClusterUpFlags) => runClusterUp(() => resolveClusterUpOptions(flags)));

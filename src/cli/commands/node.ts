@@ -25,6 +25,7 @@ function nodeCommand(role: NodeRole): Command {
     .option('--snapshot <file>', 'cache snapshot file, or "none" (default: ./data/<name>.snapshot)')
     .option('--snapshot-interval <min>', `minutes between cache snapshots, 0 = only at shutdown (default: ${NODE_DEFAULTS.snapshotIntervalMin})`)
     .option('--max-limit <n>', `largest "limit" a snapshot request may ask for (default: ${NODE_DEFAULTS.maxLimit})`)
+    .option('--unknown-ids <mode>', `ids the file does not have: "reject" (400) or "null" (answered as null with a warning, as clients of the original expect) (default: ${NODE_DEFAULTS.unknownIds})`)
     .option('--name <id>', `node id in the registry and stats (default: kamaitachi-${role}-<port>)`)
     .option('--token <token>', 'bearer token for writes and cluster endpoints, as [security] token (default: none = loopback clients only)')
     .option('--log-level <level>', `fatal, error, warn, info, debug, trace or silent (default: ${NODE_DEFAULTS.logLevel})`);

@@ -111,6 +111,11 @@ export class Journal {
   #running = false;
   #failed: Error | undefined;
   #idle: Array<() => void> = [];
+  /**
+   * Runs synchronously once per written group, after every `done` of its records and before
+   * any append promise resolves: where the master applies a group in one step.
+   */
+  onGroupWritten: (() => void) | undefined;
 
   private constructor(path: string, fh: FileHandle, size: number, index: Array<[number, number]>, fsync: boolean) {
     this.path = path;
@@ -249,10 +254,9 @@ export class Journal {
           this.#fail(err as Error, group);
           return;
         }
-        for (const item of group) {
-          item.done?.();
-          item.resolve();
-        }
+        for (const item of group) item.done?.();
+        this.onGroupWritten?.();
+        for (const item of group) item.resolve();
       }
     } finally {
       this.#running = false;

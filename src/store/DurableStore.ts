@@ -223,10 +223,8 @@ export class DurableStore {
     this.#assigned = fresh[fresh.length - 1].seq;
     const effect = applyRecords(this.#store, fresh);
     this.#applied(fresh, jsons, effect);
-    fresh.forEach((r, i) => {
-      this.#journal.append(encodeRecord(jsons[i]), r.seq).catch((err: unknown) => {
-        this.#logger.error({ err, event: 'journal_failed' }, 'cannot journal a replicated record; a restart will resync');
-      });
+    this.#journal.appendMany(fresh.map((r, i) => [encodeRecord(jsons[i]), r.seq] as const)).catch((err: unknown) => {
+      this.#logger.error({ err, event: 'journal_failed' }, 'cannot journal a replicated record; a restart will resync');
     });
     return effect;
   }

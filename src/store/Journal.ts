@@ -170,6 +170,14 @@ export class Journal {
     });
   }
 
+  /** Queues framed records (in order) so that they share one write: a follower's feed answer. */
+  appendMany(items: ReadonlyArray<readonly [frame: Buffer, seq: number]>): Promise<void> {
+    if (this.#failed) return Promise.reject(this.#failed);
+    const all = items.map(([frame, seq]) => new Promise<void>((resolve, reject) => this.#queue.push({ kind: 'append', frame, seq, resolve, reject })));
+    void this.#drain();
+    return Promise.all(all).then(() => undefined);
+  }
+
   /** Rewrites the journal to hold only the records after `seq` (crash-safe: temp, fsync, rename). */
   trim(seq: number): Promise<void> {
     return this.#task(async () => {

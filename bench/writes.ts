@@ -11,6 +11,7 @@
 //   paths    a node's hit and miss paths before and after 10,000 single-row updates
 //   restart  master restart time with 100,000 records in its journal (vs an empty journal)
 import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { httpRequest, BUNDLE } from '../test/helpers';
@@ -61,6 +62,30 @@ async function cluster(slaves = 2, extraIni = ''): Promise<TestCluster> {
   return c;
 }
 
+/** CPU seconds (user + system, all threads) a process used so far: /proc/<pid>/stat. */
+function cpuSeconds(pid: number): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(f[11]) + Number(f[12])) / 100; // utime, stime in clock ticks (USER_HZ 100)
+  } catch {
+    return NaN;
+  }
+}
+
+/**
+ * CPU per operation of each cluster process over a load run: on a shared, loaded machine a
+ * steadier measure than rates. Call before the load; the returned function reports after it.
+ */
+function cpuMeter(c: TestCluster): (ops: number, unit: string) => string {
+  const procs = [c.master, ...c.slaves, c.gateway];
+  const before = procs.map((p) => cpuSeconds(p.pid));
+  return (ops, unit) => {
+    const parts = procs.map((p, i) => `${p.name} ${(((cpuSeconds(p.pid) - before[i]) * 1e6) / Math.max(1, ops)).toFixed(0)}`);
+    return `CPU us per ${unit}: ${parts.join(', ')}`;
+  };
+}
+
 const masterStats = async (c: TestCluster) => (await httpRequest(`${c.master.url}/kamaitachi/api/data/v1/stats`)).json.data;
 
 async function lag(): Promise<void> {
@@ -87,13 +112,17 @@ async function bulkAndSingle(which: 'bulk' | 'single' | 'both'): Promise<void> {
     const gw = `${c.gateway.url}/data`;
     if (which !== 'single') {
       say('## bulk upsert through the gateway: 1,000-row batches, wait replicated, 4 connections');
+      const cpu = cpuMeter(c);
       const r = await loadgen(['--scenario', '8', '--target', gw, '--batch', '1000', '--concurrent', '4', '--requests', '120', '--duration', '60']);
       say(`${fmt(r)} -> ${Math.round(r.success_qps * 1000)} rows/s`);
+      say(cpu(r.success * 1000, 'row'));
     }
     if (which !== 'bulk') {
       say('## single-row writes through the gateway: 16 concurrent writers, wait replicated');
+      const cpu = cpuMeter(c);
       const r = await loadgen(['--scenario', '8', '--target', gw, '--concurrent', '16', '--duration', '10', '--requests', '200000', '--seed', '7']);
       say(fmt(r));
+      say(cpu(r.success, 'write'));
       const j = (await masterStats(c)).replication.journal;
       say(`master journal: ${j.records} records in ${j.fsyncs} fsyncs (group commit)`);
     }

@@ -22,7 +22,7 @@ import { DATASET_HEADER, DUMP_PATH, FEED_PATH } from './feedRoutes';
 export interface ReplicaStore {
   readonly seq: number;
   readonly dataset: string;
-  applyReplicated(record: ChangeRecord): ApplyEffect;
+  applyReplicatedBatch(records: readonly ChangeRecord[]): ApplyEffect;
   replaceFrom(file: string, seq: number, dataset: string): Promise<void>;
 }
 
@@ -38,7 +38,10 @@ export interface FollowerOptions {
   /** Where dumps are downloaded to (the database's directory, so a rename stays on one disk). */
   readonly tempDir: string;
   readonly logger: Logger;
-  /** After every applied record (cache invalidation is wired through the store's onApplied). */
+  /**
+   * After every applied feed answer, with its last record and their union effect (cache
+   * invalidation is wired through the store's onApplied).
+   */
   readonly onApplied?: (record: ChangeRecord, effect: ApplyEffect) => void;
   /** After a resync replaced the data: the query engine takes the new store. */
   readonly onResynced: () => void;
@@ -158,15 +161,27 @@ export class Follower {
       return 0;
     }
     this.#masterSeq = data.seq;
+    // The answer's records up to any gap, applied as one step (one invalidation for all).
+    const batch: ChangeRecord[] = [];
+    let gap: ChangeRecord | undefined;
+    let next = store.seq + 1;
     for (const record of data.records as ChangeRecord[]) {
-      if (record.seq <= store.seq) continue;
-      if (record.seq !== store.seq + 1) {
-        await this.#resync(`the feed skipped from ${store.seq} to ${record.seq}`);
-        return 0;
+      if (record.seq < next) continue;
+      if (record.seq !== next) {
+        gap = record;
+        break;
       }
-      const effect = store.applyReplicated(record);
-      this.#applied++;
-      this.#o.onApplied?.(record, effect);
+      batch.push(record);
+      next++;
+    }
+    if (batch.length > 0) {
+      const effect = store.applyReplicatedBatch(batch);
+      this.#applied += batch.length;
+      this.#o.onApplied?.(batch[batch.length - 1], effect);
+    }
+    if (gap) {
+      await this.#resync(`the feed skipped from ${store.seq} to ${gap.seq}`);
+      return 0;
     }
     if (data.complete === true) this.#grant(sentAt);
     this.#recovered();

@@ -94,10 +94,14 @@ export async function startDataNode(config: NodeConfig, logger: Logger): Promise
   const tracker = registry ? new FollowerTracker({ timeoutMs: L, members: registry, logger }) : undefined;
   const notifier = new FeedNotifier();
   // Synchronous with the apply: no reader sees new data through an old cached answer.
+  // Once per apply step (a group commit, a feed answer), with its last record.
+  let stepSeq = durable.seq;
   durable.onApplied((record, effect) => {
     engine.invalidate(effect);
     seq.set(record.seq);
-    tracker?.committed(record.seq);
+    // Every record of the step is a lag sample, as when records were applied one at a time.
+    for (let s = Math.max(stepSeq + 1, record.seq - 10_000); s <= record.seq; s++) tracker?.committed(s);
+    stepSeq = record.seq;
     notifier.notify();
   });
 

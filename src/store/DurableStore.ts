@@ -16,7 +16,7 @@ import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { KmtError } from '../shared/errors';
 import type { Logger } from '../shared/logger';
-import { applyRecord, applyRecords, emptyEffect } from './applyRecord';
+import { applyRecords, applyRecordsCounted, emptyEffect } from './applyRecord';
 import type { FromWorker, ToWorker } from './checkpointProtocol';
 import { FinanceStore } from './FinanceStore';
 import { encodeRecord, fsyncDir, Journal, type JournalStats } from './Journal';
@@ -65,12 +65,15 @@ export class DurableStore {
   #checkpointing: Promise<CheckpointResult> | undefined;
   #autoPending = false;
   #closed = false;
+  /** Master: records of the group the journal is writing, applied together once it is on disk. */
+  #durable: Array<{ readonly record: ChangeRecord; readonly json: string; effect?: ApplyEffect }> = [];
 
   private constructor(o: DurableStoreOptions, store: FinanceStore, journal: Journal, worker: CheckpointWorker, dataset: string) {
     this.path = o.db;
     this.#logger = o.logger;
     this.#store = store;
     this.#journal = journal;
+    journal.onGroupWritten = () => this.#applyDurable();
     this.#worker = worker;
     this.#dataset = dataset;
     this.#checkpointRecords = o.checkpointRecords ?? DEFAULT_CHECKPOINT_RECORDS;
@@ -179,10 +182,21 @@ export class DurableStore {
   commit(ops: WriteOp[]): Promise<{ record: ChangeRecord; effect: ApplyEffect }> {
     if (this.#closed) return Promise.reject(new KmtError('KMT_UNAVAILABLE', 'the node is shutting down; retry on the new master'));
     const record: ChangeRecord = { seq: ++this.#assigned, time: Date.now(), ops };
-    const json = JSON.stringify(record);
-    let effect: ApplyEffect | undefined;
-    // Applied inside the journal's completion, in seq order, before any later record.
-    return this.#journal.append(encodeRecord(json), record.seq, () => (effect = this.#applied(record, json))).then(() => ({ record, effect: effect! }));
+    const entry: { record: ChangeRecord; json: string; effect?: ApplyEffect } = { record, json: JSON.stringify(record) };
+    // Applied with the rest of its group once written (#applyDurable), in seq order.
+    return this.#journal.append(encodeRecord(entry.json), record.seq, () => this.#durable.push(entry)).then(() => ({ record, effect: entry.effect! }));
+  }
+
+  /** The group just written, as one step: one copy per touched subject, one invalidation. */
+  #applyDurable(): void {
+    const group = this.#durable;
+    if (group.length === 0) return;
+    this.#durable = [];
+    const records = group.map((g) => g.record);
+    const { effect, counts } = applyRecordsCounted(this.#store, records);
+    // Each write answers its own counts; the tags are the group's (the listeners drop them once).
+    group.forEach((g, i) => (g.effect = { ...counts[i], subjects: effect.subjects, topics: effect.topics }));
+    this.#applied(records, group.map((g) => g.json), effect);
   }
 
   /**
@@ -190,32 +204,44 @@ export class DurableStore {
    * A record at or below the applied seq is ignored (empty effect); a gap is refused.
    */
   applyReplicated(record: ChangeRecord): ApplyEffect {
-    if (record.seq <= this.#store.seq) return emptyEffect();
-    if (record.seq !== this.#store.seq + 1) {
-      throw new KmtError('KMT_UNAVAILABLE', `record seq ${record.seq} does not follow the applied seq ${this.#store.seq}`);
+    return this.applyReplicatedBatch([record]);
+  }
+
+  /**
+   * Follower: applies consecutive feed records (a feed answer) as one synchronous step, one
+   * invalidation for all, and journals them behind. Records at or below the applied seq are
+   * skipped; a gap is refused before anything is applied.
+   */
+  applyReplicatedBatch(records: readonly ChangeRecord[]): ApplyEffect {
+    const fresh = records.filter((r) => r.seq > this.#store.seq);
+    if (fresh.length === 0) return emptyEffect();
+    for (let i = 0; i < fresh.length; i++) {
+      const want = this.#store.seq + 1 + i;
+      if (fresh[i].seq !== want) throw new KmtError('KMT_UNAVAILABLE', `record seq ${fresh[i].seq} does not follow the applied seq ${want - 1}`);
     }
-    const json = JSON.stringify(record);
-    this.#assigned = record.seq;
-    const effect = this.#applied(record, json);
-    this.#journal.append(encodeRecord(json), record.seq).catch((err: unknown) => {
+    const jsons = fresh.map((r) => JSON.stringify(r));
+    this.#assigned = fresh[fresh.length - 1].seq;
+    const effect = applyRecords(this.#store, fresh);
+    this.#applied(fresh, jsons, effect);
+    this.#journal.appendMany(fresh.map((r, i) => [encodeRecord(jsons[i]), r.seq] as const)).catch((err: unknown) => {
       this.#logger.error({ err, event: 'journal_failed' }, 'cannot journal a replicated record; a restart will resync');
     });
     return effect;
   }
 
-  #applied(record: ChangeRecord, json: string): ApplyEffect {
-    const effect = applyRecord(this.#store, record);
-    this.#tail.push(record);
-    this.#worker.apply(json);
+  /** After records were applied as one step: feed tail, worker, listeners (once), checkpoint. */
+  #applied(records: readonly ChangeRecord[], jsons: readonly string[], effect: ApplyEffect): void {
+    for (const r of records) this.#tail.push(r);
+    for (const json of jsons) this.#worker.apply(json);
+    const last = records[records.length - 1];
     for (const fn of this.#listeners) {
       try {
-        fn(record, effect);
+        fn(last, effect);
       } catch (err) {
-        this.#logger.error({ err, seq: record.seq }, 'an onApplied listener failed');
+        this.#logger.error({ err, seq: last.seq }, 'an onApplied listener failed');
       }
     }
     this.#maybeCheckpoint();
-    return effect;
   }
 
   /**
@@ -228,7 +254,10 @@ export class DurableStore {
     return this.#tail.slice(from, from + Math.max(0, maxRecords));
   }
 
-  /** Called synchronously after each record is applied (master and follower). */
+  /**
+   * Called synchronously after each apply step (master and follower) with its last record and
+   * the union effect of its records: once per group commit or feed answer, not per record.
+   */
   onApplied(fn: Listener): () => void {
     this.#listeners.add(fn);
     return () => this.#listeners.delete(fn);
@@ -373,6 +402,9 @@ class CheckpointWorker {
   readonly #pending = new Map<number, { resolve(m: FromWorker): void; reject(err: Error): void }>();
   #nextId = 1;
   #dead: Error | undefined;
+  /** Records applied in this turn of the event loop: posted as one message (one transaction). */
+  #batch: string[] = [];
+  #flushScheduled = false;
 
   constructor(logger: Logger) {
     this.#worker = startWorker();
@@ -407,7 +439,19 @@ class CheckpointWorker {
   }
 
   apply(json: string): void {
-    if (!this.#dead) this.#worker.postMessage({ type: 'apply', json } satisfies ToWorker);
+    if (this.#dead) return;
+    this.#batch.push(json);
+    if (this.#flushScheduled) return;
+    this.#flushScheduled = true;
+    setImmediate(() => this.#flush());
+  }
+
+  #flush(): void {
+    this.#flushScheduled = false;
+    if (this.#batch.length === 0 || this.#dead) return;
+    const jsons = this.#batch;
+    this.#batch = [];
+    this.#worker.postMessage({ type: 'apply', jsons } satisfies ToWorker);
   }
 
   async terminate(): Promise<void> {
@@ -417,6 +461,7 @@ class CheckpointWorker {
 
   #request(m: Extract<ToWorker, { id: number }>): Promise<FromWorker> {
     if (this.#dead) return Promise.reject(this.#dead);
+    this.#flush(); // the records applied before the request, in order
     return new Promise((resolve, reject) => {
       this.#pending.set(m.id, { resolve, reject });
       this.#worker.ref();

@@ -111,6 +111,11 @@ export class Journal {
   #running = false;
   #failed: Error | undefined;
   #idle: Array<() => void> = [];
+  /**
+   * Runs synchronously once per written group, after every `done` of its records and before
+   * any append promise resolves: where the master applies a group in one step.
+   */
+  onGroupWritten: (() => void) | undefined;
 
   private constructor(path: string, fh: FileHandle, size: number, index: Array<[number, number]>, fsync: boolean) {
     this.path = path;
@@ -163,6 +168,14 @@ export class Journal {
       this.#queue.push({ kind: 'append', frame, seq, done, resolve, reject });
       void this.#drain();
     });
+  }
+
+  /** Queues framed records (in order) so that they share one write: a follower's feed answer. */
+  appendMany(items: ReadonlyArray<readonly [frame: Buffer, seq: number]>): Promise<void> {
+    if (this.#failed) return Promise.reject(this.#failed);
+    const all = items.map(([frame, seq]) => new Promise<void>((resolve, reject) => this.#queue.push({ kind: 'append', frame, seq, resolve, reject })));
+    void this.#drain();
+    return Promise.all(all).then(() => undefined);
   }
 
   /** Rewrites the journal to hold only the records after `seq` (crash-safe: temp, fsync, rename). */
@@ -249,10 +262,9 @@ export class Journal {
           this.#fail(err as Error, group);
           return;
         }
-        for (const item of group) {
-          item.done?.();
-          item.resolve();
-        }
+        for (const item of group) item.done?.();
+        this.onGroupWritten?.();
+        for (const item of group) item.resolve();
       }
     } finally {
       this.#running = false;

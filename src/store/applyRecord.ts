@@ -65,13 +65,34 @@ export function applyRecord(store: FinanceStore, record: ChangeRecord): ApplyEff
  * For journal replay (nobody reads meanwhile); the effect is the union of theirs.
  */
 export function applyRecords(store: FinanceStore, records: readonly ChangeRecord[]): ApplyEffect {
+  return applyRecordsCounted(store, records).effect;
+}
+
+/** A record's own counts within a batch applied as one step. */
+export interface RecordCounts {
+  readonly inserted: number;
+  readonly updated: number;
+  readonly deleted: number;
+}
+
+/**
+ * As `applyRecords`, with each record's own counts (what `applyRecord` alone would have
+ * counted, in order): a group of writes applied as one step still answers each write.
+ */
+export function applyRecordsCounted(store: FinanceStore, records: readonly ChangeRecord[]): { effect: ApplyEffect; counts: RecordCounts[] } {
   const ctx: ApplyContext = { store, columns: settersFor(store.schema), working: new Map(), effect: emptyEffect() };
+  const counts: RecordCounts[] = [];
+  const e = ctx.effect;
   for (const record of records) {
+    const i = e.inserted;
+    const u = e.updated;
+    const d = e.deleted;
     for (const op of record.ops) (OPS[op.op] as (c: ApplyContext, o: WriteOp) => void)(ctx, op);
+    counts.push({ inserted: e.inserted - i, updated: e.updated - u, deleted: e.deleted - d });
   }
   commitWorking(ctx);
   if (records.length > 0) store.seq = records[records.length - 1].seq;
-  return ctx.effect;
+  return { effect: ctx.effect, counts };
 }
 
 function upsertRow(ctx: ApplyContext, row: ReportRow): void {

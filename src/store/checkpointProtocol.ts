@@ -3,8 +3,11 @@
 export type ToWorker =
   /** Load (or reload after a resync) the database file. Answered with `opened`. */
   | { readonly type: 'open'; readonly id: number; readonly file: string }
-  /** Apply one change record (its journal JSON). Not answered; a failure breaks the worker. */
-  | { readonly type: 'apply'; readonly json: string }
+  /**
+   * Apply change records in order (their journal JSON), one transaction for all of them. Not
+   * answered; a failure breaks the worker.
+   */
+  | { readonly type: 'apply'; readonly jsons: readonly string[] }
   /** Record seq and dataset, export, write `tmp` and fsync it. Answered with `checkpointed`. */
   | { readonly type: 'checkpoint'; readonly id: number; readonly tmp: string; readonly dataset: string };
 

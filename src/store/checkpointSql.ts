@@ -37,11 +37,13 @@ export class SqlApplier {
     this.#columns = cols;
   }
 
-  /** Applies one record in one transaction. */
-  apply(record: ChangeRecord): void {
+  /** Applies records in order, in one transaction (all or none). */
+  apply(records: readonly ChangeRecord[]): void {
     this.#db.run('BEGIN');
     try {
-      for (const op of record.ops) (SQL_OPS[op.op] as (a: SqlApplier, o: WriteOp) => void)(this, op);
+      for (const record of records) {
+        for (const op of record.ops) (SQL_OPS[op.op] as (a: SqlApplier, o: WriteOp) => void)(this, op);
+      }
       this.#db.run('COMMIT');
     } catch (err) {
       this.#db.run('ROLLBACK');

@@ -33,13 +33,59 @@ let chain: Promise<void> = Promise.resolve();
 
 const reply = (m: FromWorker): void => port.postMessage(m);
 
+/** Records received and not yet applied: every apply message up to the next request joins it. */
+let batch: string[] | undefined;
+
 port.on('message', (m: ToWorker) => {
+  if (m.type === 'apply') {
+    if (!batch) {
+      const b: string[] = (batch = []);
+      // Applied after a turn of the event loop: the apply messages queued meanwhile share one
+      // transaction (one write of the changed pages instead of one per record).
+      chain = chain
+        .then(() => new Promise<void>((resolve) => setImmediate(resolve)))
+        .then(() => {
+          if (batch === b) batch = undefined;
+          applyBatch(b);
+        })
+        .catch((err: unknown) => {
+          broken ??= (err as Error).message;
+        });
+    }
+    batch.push(...m.jsons);
+    return;
+  }
   // One message at a time, in order: an open (async) finishes before the applies after it.
+  batch = undefined;
   chain = chain.then(() => handle(m)).catch((err: unknown) => {
-    if (m.type === 'apply') broken ??= (err as Error).message;
-    else reply({ type: 'failed', id: m.id, message: (err as Error).message });
+    reply({ type: 'failed', id: m.id, message: (err as Error).message });
   });
 });
+
+function applyBatch(jsons: readonly string[]): void {
+  if (!applier || broken) return;
+  const records: ChangeRecord[] = [];
+  let last = seq;
+  for (const json of jsons) {
+    const record = JSON.parse(json) as ChangeRecord;
+    if (record.seq <= last) continue;
+    records.push(record);
+    last = record.seq;
+  }
+  if (records.length === 0) return;
+  applier.apply(records);
+  seq = last;
+}
+
+/**
+ * The copy is rebuilt from the file and journal after a crash, so it needs no durability of its
+ * own: the rollback journal stays in memory (a failed batch still rolls back) and nothing is
+ * synced. Set again after every export(), which reopens the database.
+ */
+function tune(d: Database): void {
+  d.run('PRAGMA journal_mode=MEMORY');
+  d.run('PRAGMA synchronous=OFF');
+}
 
 async function handle(m: ToWorker): Promise<void> {
   switch (m.type) {
@@ -48,18 +94,11 @@ async function handle(m: ToWorker): Promise<void> {
       const bytes = readFileSync(m.file);
       db?.close();
       db = new SQL.Database(bytes);
+      tune(db);
       applier = new SqlApplier(db, m.file);
       broken = undefined;
       seq = readMeta(db).seq;
       reply({ type: 'opened', id: m.id, seq });
-      return;
-    }
-    case 'apply': {
-      if (!applier || broken) return;
-      const record = JSON.parse(m.json) as ChangeRecord;
-      if (record.seq <= seq) return;
-      applier.apply(record);
-      seq = record.seq;
       return;
     }
     case 'checkpoint': {
@@ -69,6 +108,7 @@ async function handle(m: ToWorker): Promise<void> {
       const t0 = performance.now();
       const bytes = db.export();
       applier.forgetStatements();
+      tune(db);
       const exportMs = performance.now() - t0;
       writeDurably(m.tmp, bytes);
       reply({ type: 'checkpointed', id: m.id, seq, bytes: bytes.length, exportMs });

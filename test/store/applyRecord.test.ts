@@ -25,7 +25,7 @@ describe('applyRecord', () => {
       inserted += effect.inserted;
       deleted += effect.deleted;
       referenceApply(ref, r);
-      sql.apply(r);
+      sql.apply([r]);
       assert.equal(store.seq, r.seq);
     }
     // The run exercised every path: inserts, deletes, and compactions.

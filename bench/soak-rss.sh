@@ -5,7 +5,7 @@
 # and evictions every 10 s; stops the slave by PID at the end. wrk and the slave share the cores.
 #
 # Usage: bench/soak-rss.sh <gen-data file with 5,000 stocks> [seconds=180] [port=18191] [cache bytes=33554432]
-# Goal (issue 8): RSS at the end <= RSS right after start-up + cache bytes + 48 MiB.
+# Goal: RSS at the end <= RSS right after start-up + cache bytes + 48 MiB.
 set -euo pipefail
 DB=${1:?usage: bench/soak-rss.sh <db> [seconds] [port] [cache bytes]}
 SECONDS_TOTAL=${2:-180}

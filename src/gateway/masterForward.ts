@@ -1,4 +1,4 @@
-// Writes and cluster calls through the gateway (docs/replication.md, "Writes"): /data/<write route> and
+// Writes and cluster calls through the gateway (docs/replication.md, "Writes (API)"): /data/<write route> and
 // /data/kamaitachi/api/cluster/* go to the master, never to a slave, and are never hedged or
 // retried once sent (a write may have been applied even when its answer was lost). The gateway
 // applies the same access rule as the nodes, then passes the Authorization header on. Bodies and

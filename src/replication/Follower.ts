@@ -2,7 +2,7 @@
 // since = applied seq, apply each record in order, poll again (that poll is the acknowledgement),
 // and resync from the dump when the journal no longer holds what it needs.
 //
-// The read lease (docs/replication.md, "Leases"): an answer with `complete: true` makes the data
+// The read lease (docs/replication.md, "Leases: the read guarantee"): an answer with `complete: true` makes the data
 // current as of its send time, so reads are served until sendTime + L (monotonic clock). Past
 // that the node answers 503 KMT_STALE and the gateway fails over. While the master is DOWN
 // (ECONNREFUSED: no process listens) the lease is extended by L from each refused attempt, but

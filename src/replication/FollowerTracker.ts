@@ -1,4 +1,4 @@
-// The master's view of its followers (docs/replication.md, "Leases"): what each has applied and when
+// The master's view of its followers (docs/replication.md, "Leases: the read guarantee"): what each has applied and when
 // its read lease surely ended, so a `replicated` write is acknowledged exactly when no follower
 // can still serve data older than it.
 //

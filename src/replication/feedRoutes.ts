@@ -173,8 +173,7 @@ function intParam(params: URLSearchParams, name: string, dflt: number | undefine
     return dflt;
   }
   const n = Number(raw);
-  if (!Number.isSafeInteger(n) || n < min || n > max) {
-    throw new KmtError('KMT_BAD_FIELD', `query parameter ${name} must be an integer between ${min} and ${max}, got "${raw}"`);
-  }
+  if (!Number.isSafeInteger(n)) throw new KmtError('KMT_BAD_TYPE', `query parameter ${name} must be an integer between ${min} and ${max}, got "${raw}"`);
+  if (n < min || n > max) throw new KmtError('KMT_BAD_RANGE', `query parameter ${name} must be an integer between ${min} and ${max}, got "${raw}"`);
   return n;
 }

@@ -171,9 +171,16 @@ export function capacityFor(liveRows: number): number {
 
 /** A directory entry for a series that starts (newest row) at `start` of `frame`. */
 export function entryFor(subject: string, frame: GrowableFrame, start: number, end: number): SubjectEntry {
-  const stockName = frame.stockName[start];
-  const name = stockName === null || stockName === '' ? subject : stockName;
-  const category = frame.category[start] ?? DEFAULT_CATEGORY;
+  // The newest row that names the company: a report written without stock_name (a new
+  // quarter sent with numbers only) must not turn the name into the subject key.
+  let stockName: string | null = null;
+  let category: string | null = null;
+  for (let r = start; r < end && (stockName === null || category === null); r++) {
+    if (stockName === null && frame.stockName[r]) stockName = frame.stockName[r];
+    if (category === null && frame.category[r] !== null) category = frame.category[r];
+  }
+  const name = stockName ?? subject;
+  category ??= DEFAULT_CATEGORY;
   return { subject, start, end, name, category, topic: frame.topic[start], info: subjectInfo(subject, name, category) };
 }
 

@@ -115,8 +115,9 @@ export function dumpReference(ref: Reference, indicators: readonly string[]): Re
         }),
       );
     const newest = rows[0];
-    const name = newest.stockName === null || newest.stockName === '' ? s : newest.stockName;
-    const category = newest.category ?? 'stock';
+    // The newest row that names the company, and the newest that gives a category.
+    const name = rows.find((r) => r.stockName !== null && r.stockName !== '')?.stockName ?? s;
+    const category = rows.find((r) => r.category !== null)?.category ?? 'stock';
     out[s] = {
       name,
       category,

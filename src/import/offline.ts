@@ -6,10 +6,11 @@
 import { existsSync } from 'node:fs';
 import { mkdir, open, readFile, rename, rm } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
-import type { Database } from 'sql.js';
+import type { Database, SqlValue, Statement } from 'sql.js';
 import { rowValidator, writableColumns } from '../query/writeRequest';
 import { KmtError } from '../shared/errors';
 import { SqlApplier } from '../store/checkpointSql';
+import { DEFAULT_CATEGORY, DEFAULT_TOPIC } from '../store/FinanceStore';
 import type { ReportRow } from '../store/records';
 import { discoverSchema, META_TABLE, TABLE } from '../store/schema';
 import { loadSqlJs } from '../store/sqljs';
@@ -42,6 +43,7 @@ export async function openFileSink(file: string): Promise<Sink> {
   }
   const SQL = await loadSqlJs();
   let db: Database;
+  let indexesPending = false;
   if (existsSync(path)) {
     try {
       db = new SQL.Database(await readFile(path));
@@ -50,22 +52,37 @@ export async function openFileSink(file: string): Promise<Sink> {
       throw new KmtError('KMT_DB', `${file}: not a kamaitachi database: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
     }
   } else {
-    // A new file gets gen-data's table (and its index, which every upsert's lookup needs).
+    // A new file gets gen-data's table; its indexes are built after the bulk insert (faster),
+    // or as soon as a row updates an earlier one (the update's lookup needs them).
     db = new SQL.Database();
     db.run(CREATE_TABLE_SQL);
-    db.run(CREATE_INDEXES_SQL);
+    indexesPending = true;
   }
   const schema = discoverSchema(db, file);
   const info = db.exec(`PRAGMA table_info(${TABLE})`)[0];
   const tableColumns = (info?.values ?? []).map((r) => String(r[1]));
   const applier = new SqlApplier(db, file);
-  let seq = 0;
+  const inserter = new Inserter(db, new Set(tableColumns));
+  // Keys the file holds: a new key is one INSERT, a known one goes through the applier's upsert.
+  const keys = new Set<string>();
+  const all = db.prepare(`SELECT subject_key, report_date FROM ${TABLE}`);
+  while (all.step()) {
+    const [k, d] = all.get();
+    keys.add(`${String(k)}\u0000${String(d)}`);
+  }
+  all.free();
   let closed = false;
   const close = (): void => {
     if (closed) return;
     closed = true;
     applier.forgetStatements();
+    inserter.free();
     db.close();
+  };
+  const buildIndexes = (): void => {
+    if (!indexesPending) return;
+    indexesPending = false;
+    db.exec(CREATE_INDEXES_SQL);
   };
   return {
     target: file,
@@ -76,15 +93,33 @@ export async function openFileSink(file: string): Promise<Sink> {
       validate: rowValidator(schema),
     },
     async write(rows) {
-      applier.apply({ seq: ++seq, time: 0, ops: [{ op: 'upsert', rows }] });
+      db.run('BEGIN');
+      try {
+        for (const row of rows) {
+          const key = `${row.subject_key}\u0000${row.report_date}`;
+          if (keys.has(key)) {
+            buildIndexes();
+            applier.upsertRow(row);
+          } else {
+            inserter.insert(row);
+            keys.add(key);
+          }
+        }
+        db.run('COMMIT');
+      } catch (err) {
+        db.run('ROLLBACK');
+        throw err;
+      }
       return { refused: [] };
     },
     async finish() {
+      buildIndexes();
       // The data changed: forget the dataset id so the node derives a new one from the bytes.
       if (db.exec(`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = '${META_TABLE}'`)[0]) {
         db.run(`DELETE FROM ${META_TABLE} WHERE key = 'dataset'`);
       }
       applier.forgetStatements();
+      inserter.free(); // export() closes and reopens the database, freeing prepared statements
       const image = db.export();
       close();
       await writeAtomically(path, image);
@@ -93,6 +128,49 @@ export async function openFileSink(file: string): Promise<Sink> {
       close();
     },
   };
+}
+
+/**
+ * INSERTs of new rows with the defaults SqlApplier gives a new row (codes from the key, topic
+ * and category defaults); a prepared statement per column set, values bound.
+ */
+class Inserter {
+  readonly #stmts = new Map<string, { stmt: Statement; cols: string[] }>();
+
+  constructor(
+    readonly db: Database,
+    readonly columns: ReadonlySet<string>,
+  ) {}
+
+  insert(row: ReportRow): void {
+    let sig = '';
+    for (const k in row) if (this.columns.has(k)) sig += k + ',';
+    let entry = this.#stmts.get(sig);
+    if (!entry) {
+      const cols = sig.split(',').slice(0, -1);
+      for (const c of ['market_code', 'stock_code', 'topic', 'category']) if (this.columns.has(c) && !cols.includes(c)) cols.push(c);
+      const stmt = this.db.prepare(`INSERT INTO ${TABLE} (${cols.map((c) => `"${c}"`).join(', ')}) VALUES (${cols.map(() => '?').join(', ')})`);
+      entry = { stmt, cols };
+      this.#stmts.set(sig, entry);
+    }
+    const sep = row.subject_key.indexOf(':');
+    const params: SqlValue[] = new Array(entry.cols.length);
+    for (let i = 0; i < entry.cols.length; i++) {
+      const c = entry.cols[i]!;
+      const v = row[c];
+      if (v !== undefined) params[i] = v;
+      else if (c === 'market_code') params[i] = row.subject_key.slice(0, sep);
+      else if (c === 'stock_code') params[i] = row.subject_key.slice(sep + 1);
+      else if (c === 'topic') params[i] = DEFAULT_TOPIC;
+      else params[i] = DEFAULT_CATEGORY;
+    }
+    entry.stmt.run(params);
+  }
+
+  free(): void {
+    for (const e of this.#stmts.values()) e.stmt.free();
+    this.#stmts.clear();
+  }
 }
 
 async function writeAtomically(file: string, data: Uint8Array): Promise<void> {

@@ -57,17 +57,19 @@ export async function runImport(o: ImportOptions): Promise<ImportResult> {
     bad++;
     o.onBad(`${item.file}:${item.line}: ${item.error}`);
   };
-  async function* items(): AsyncGenerator<ImportItem> {
+  async function* chunks(): AsyncGenerator<ImportItem[]> {
     for (let i = 0; i < o.files.length; i++) yield* readFile(o.files[i]!, formats[i]!, context);
   }
 
   const online = o.to !== undefined;
   if (o.strict && online) {
     // Check everything before sending anything.
-    for await (const item of items()) {
-      if ('error' in item) {
-        report(item);
-        throw strictStop(item);
+    for await (const chunk of chunks()) {
+      for (const item of chunk) {
+        if ('error' in item) {
+          report(item);
+          throw strictStop(item);
+        }
       }
     }
     bytes = 0;
@@ -89,20 +91,22 @@ export async function runImport(o: ImportOptions): Promise<ImportResult> {
     o.progress?.update(bytes, rows);
   };
   try {
-    for await (const item of items()) {
-      if ('error' in item) {
-        report(item);
-        if (o.strict) throw strictStop(item);
-        continue;
-      }
-      batch.push(item.row);
-      origins.push(item);
-      if (batch.length >= o.batch) {
-        await inflight;
-        inflight = send(batch, origins);
-        inflight.catch(() => undefined); // awaited below; keeps an early rejection from going unhandled
-        batch = [];
-        origins = [];
+    for await (const chunk of chunks()) {
+      for (const item of chunk) {
+        if ('error' in item) {
+          report(item);
+          if (o.strict) throw strictStop(item);
+          continue;
+        }
+        batch.push(item.row);
+        origins.push(item);
+        if (batch.length >= o.batch) {
+          await inflight;
+          inflight = send(batch, origins);
+          inflight.catch(() => undefined); // awaited below; keeps an early rejection from going unhandled
+          batch = [];
+          origins = [];
+        }
       }
     }
     await inflight;

@@ -5,7 +5,6 @@
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { extname } from 'node:path';
-import { createInterface } from 'node:readline';
 import { parse } from 'csv-parse';
 import { KmtError } from '../shared/errors';
 import type { ReportRow } from '../store/records';
@@ -45,14 +44,14 @@ export function formatOf(file: string, forced: ImportFormat | undefined): Import
   throw new KmtError('KMT_CONFIG', `${file}: cannot tell the format from the extension "${ext}"; name it .csv, .ndjson or .sql, or pass --format csv|ndjson|sql`);
 }
 
-/** Every row and bad row of one file, in order. A missing file is one fatal item at line 0. */
-export async function* readFile(file: string, format: ImportFormat, ctx: ReadContext): AsyncGenerator<ImportItem> {
+/** Every row and bad row of one file, in order, a chunk at a time. A missing file is one fatal item at line 0. */
+export async function* readFile(file: string, format: ImportFormat, ctx: ReadContext): AsyncGenerator<ImportItem[]> {
   try {
     const st = await stat(file);
     if (!st.isFile()) throw new Error('not a regular file');
   } catch (err) {
     const reason = (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : err instanceof Error ? err.message : String(err);
-    yield { file, line: 0, error: `cannot read: ${reason}`, fatal: true };
+    yield [{ file, line: 0, error: `cannot read: ${reason}`, fatal: true }];
     return;
   }
   if (format === 'csv') yield* readCsv(file, ctx);
@@ -90,60 +89,97 @@ function check(file: string, line: number, v: unknown, ctx: ReadContext): Import
   }
 }
 
-async function* readCsv(file: string, ctx: ReadContext): AsyncGenerator<ImportItem> {
-  const input = createReadStream(file);
-  input.on('data', (chunk) => ctx.onBytes?.(chunk.length));
+async function* readCsv(file: string, ctx: ReadContext): AsyncGenerator<ImportItem[]> {
+  const input = createReadStream(file, { highWaterMark: 1 << 20 });
   // relax_column_count: a short line is reported by us with its line number, and the file goes on.
-  const parser = input.pipe(parse({ bom: true, info: true, relax_column_count: true, skip_empty_lines: true }));
+  // The parser is fed and drained synchronously chunk by chunk: no promise per record.
+  const parser = parse({ bom: true, info: true, relax_column_count: true, skip_empty_lines: true });
+  let failure: (Error & { lines?: number }) | undefined;
+  parser.on('error', (err: Error) => (failure ??= err));
   let header: string[] | undefined;
-  try {
-    for await (const rec of parser as AsyncIterable<{ record: string[]; info: { lines: number } }>) {
+  let stop = false;
+  const drain = (out: ImportItem[]): void => {
+    let rec: { record: string[]; info: { lines: number } } | null;
+    while (!stop && (rec = parser.read() as typeof rec) !== null) {
       const { record, info } = rec;
       if (!header) {
-        header = record.map((h) => h.trim());
-        const unknown = header.filter((h) => !ctx.allowed.has(h));
-        const missing = ['subject_key', 'report_date'].filter((h) => !header!.includes(h));
+        const names = record.map((h) => h.trim());
+        header = names;
+        const unknown = names.filter((h) => !ctx.allowed.has(h));
+        const missing = ['subject_key', 'report_date'].filter((h) => !names.includes(h));
         if (unknown.length > 0 || missing.length > 0) {
           const what = unknown.length > 0 ? `unknown column${unknown.length > 1 ? 's' : ''} ${unknown.map((u) => JSON.stringify(u)).join(', ')}` : `no column ${missing.join(', ')}`;
-          yield { file, line: info.lines, error: `header: ${what}; allowed: ${[...ctx.allowed].join(', ')}`, fatal: true };
-          input.destroy();
-          return;
+          out.push({ file, line: info.lines, error: `header: ${what}; allowed: ${[...ctx.allowed].join(', ')}`, fatal: true });
+          stop = true;
         }
         continue;
       }
       if (record.length !== header.length) {
-        yield { file, line: info.lines, error: `${record.length} fields, the header has ${header.length}${record.length < header.length ? ' (a truncated line?)' : ''}` };
+        out.push({ file, line: info.lines, error: `${record.length} fields, the header has ${header.length}${record.length < header.length ? ' (a truncated line?)' : ''}` });
         continue;
       }
-      yield toRow(file, info.lines, header, record, ctx);
+      out.push(toRow(file, info.lines, header, record, ctx));
     }
-  } catch (err) {
-    const e = err as Error & { lines?: number; code?: string };
-    yield { file, line: e.lines ?? 0, error: `not valid CSV: ${e.message.replace(/^Invalid (Opening|Closing) Quote: /, '')}`, fatal: true };
-    input.destroy();
+  };
+  const fail = (out: ImportItem[]): void => {
+    out.push({ file, line: failure!.lines ?? 0, error: `not valid CSV: ${failure!.message}`, fatal: true });
+    stop = true;
+  };
+  for await (const chunk of input as AsyncIterable<Buffer>) {
+    ctx.onBytes?.(chunk.length);
+    parser.write(chunk);
+    const out: ImportItem[] = [];
+    drain(out);
+    if (failure && !stop) fail(out);
+    if (out.length > 0) yield out;
+    if (stop) {
+      input.destroy();
+      return;
+    }
   }
+  parser.end();
+  const out: ImportItem[] = [];
+  drain(out);
+  if (failure && !stop) fail(out);
+  if (out.length > 0) yield out;
 }
 
-async function* readNdjson(file: string, ctx: ReadContext): AsyncGenerator<ImportItem> {
-  const input = createReadStream(file, { encoding: 'utf8' });
-  input.on('data', (chunk) => ctx.onBytes?.(Buffer.byteLength(chunk)));
-  const lines = createInterface({ input, crlfDelay: Infinity });
+async function* readNdjson(file: string, ctx: ReadContext): AsyncGenerator<ImportItem[]> {
+  const input = createReadStream(file, { encoding: 'utf8', highWaterMark: 1 << 20 });
   let line = 0;
-  for await (const text of lines) {
+  let carry = '';
+  const one = (text: string, out: ImportItem[]): void => {
     line++;
-    if (text.trim() === '') continue;
+    if (text.trim() === '') return;
     let value: unknown;
     try {
       value = JSON.parse(text);
     } catch (err) {
-      yield { file, line, error: `not valid JSON${/Unexpected end|Unterminated/.test((err as Error).message) ? ' (a truncated line?)' : ''}: ${(err as Error).message}` };
-      continue;
+      out.push({ file, line, error: `not valid JSON${/end of JSON|Unterminated/.test((err as Error).message) ? ' (a truncated line?)' : ''}: ${(err as Error).message}` });
+      return;
     }
-    yield check(file, line, value, ctx);
+    out.push(check(file, line, value, ctx));
+  };
+  for await (const chunk of input as AsyncIterable<string>) {
+    ctx.onBytes?.(Buffer.byteLength(chunk));
+    const out: ImportItem[] = [];
+    const text = carry + chunk;
+    let from = 0;
+    for (let nl = text.indexOf('\n'); nl >= 0; nl = text.indexOf('\n', from)) {
+      one(text.slice(from, nl), out);
+      from = nl + 1;
+    }
+    carry = text.slice(from);
+    if (out.length > 0) yield out;
+  }
+  if (carry !== '') {
+    const out: ImportItem[] = [];
+    one(carry, out);
+    yield out;
   }
 }
 
-async function* readSql(file: string, ctx: ReadContext): AsyncGenerator<ImportItem> {
+async function* readSql(file: string, ctx: ReadContext): AsyncGenerator<ImportItem[]> {
   const input = createReadStream(file, { encoding: 'utf8', highWaterMark: 1 << 20 });
   const splitter = new StatementSplitter();
   const ready: ImportItem[] = [];
@@ -177,11 +213,11 @@ async function* readSql(file: string, ctx: ReadContext): AsyncGenerator<ImportIt
   for await (const chunk of input as AsyncIterable<string>) {
     ctx.onBytes?.(Buffer.byteLength(chunk));
     splitter.push(chunk, onStatement);
-    while (ready.length > 0) yield* ready.splice(0, ready.length);
+    if (ready.length > 0) yield ready.splice(0, ready.length);
   }
   const rest = splitter.end();
   if (rest) {
     const parsed = parseStatement(rest);
-    if (parsed.kind !== 'other') yield { file, line: rest.line, error: 'statement not ended by ";" (a truncated file?)' };
+    if (parsed.kind !== 'other') yield [{ file, line: rest.line, error: 'statement not ended by ";" (a truncated file?)' }];
   }
 }

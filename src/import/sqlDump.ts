@@ -115,9 +115,9 @@ export class StatementSplitter {
   /** The unterminated rest, if any text other than whitespace is left (a truncated file). */
   end(): SqlStatement | undefined {
     if (this.#pending && this.#state === State.Normal) this.#parts.push(this.#pending);
-    const text = this.#parts.join('');
+    const text = this.#parts.join('').trimStart(); // starts at #startLine's character
     this.#parts = [];
-    if (text.trim() === '') return undefined;
+    if (text === '') return undefined;
     return { line: this.#startLine || this.#line, text };
   }
 
@@ -127,11 +127,11 @@ export class StatementSplitter {
   }
 
   #flush(emit: (s: SqlStatement) => void): void {
-    const text = this.#parts.join('');
+    const text = this.#parts.join('').trimStart(); // starts at #startLine's character
     this.#parts = [];
     const line = this.#startLine || this.#line;
     this.#startLine = 0;
-    if (text.trim() !== '') emit({ line, text });
+    if (text !== '') emit({ line, text });
   }
 }
 
@@ -146,7 +146,7 @@ export type ParsedStatement =
   | { readonly kind: 'error'; readonly line: number; readonly message: string };
 
 const WS = /\s/;
-const NUMBER = /^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?/;
+const NUMBER = /^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/;
 
 /** Parses one statement: an INSERT into values, anything else 'other'. Never evaluates SQL. */
 export function parseStatement(stmt: SqlStatement): ParsedStatement {
@@ -252,16 +252,23 @@ class Cursor {
 
   skipWs(): void {
     const t = this.text;
-    while (this.pos < t.length && WS.test(t[this.pos]!)) {
-      if (t.charCodeAt(this.pos) === NL) this.line++;
+    for (;;) {
+      const c = t.charCodeAt(this.pos);
+      if (c === NL) this.line++;
+      else if (!(c === 32 || c === 9 || c === 13 || (c > 127 && WS.test(t[this.pos]!)))) return;
       this.pos++;
     }
   }
 
   word(): string {
     const start = this.pos;
-    while (this.pos < this.text.length && /[A-Za-z_]/.test(this.text[this.pos]!)) this.pos++;
-    return this.text.slice(start, this.pos);
+    const t = this.text;
+    for (;;) {
+      const c = t.charCodeAt(this.pos) | 0x20;
+      if ((c >= 97 && c <= 122) || c === 0x7f /* '_' | 0x20 */) this.pos++;
+      else break;
+    }
+    return t.slice(start, this.pos);
   }
 
   identifier(): string {
@@ -284,10 +291,18 @@ class Cursor {
     const t = this.text;
     const c = t.charCodeAt(this.pos);
     if (c === SQUOTE) return this.string();
-    const m = NUMBER.exec(t.slice(this.pos, this.pos + 64));
-    if (m) {
-      this.pos += m[0].length;
-      return Number(m[0]);
+    if ((c >= 48 && c <= 57) || c === DASH || c === 43 || c === 46) {
+      let end = this.pos + 1;
+      for (;;) {
+        const d = t.charCodeAt(end);
+        if ((d >= 48 && d <= 57) || d === 46 || d === 101 || d === 69 || ((d === DASH || d === 43) && (t.charCodeAt(end - 1) | 0x20) === 101)) end++;
+        else break;
+      }
+      const text = t.slice(this.pos, end);
+      if (NUMBER.test(text)) {
+        this.pos = end;
+        return Number(text);
+      }
     }
     const w = this.word();
     const u = w.toUpperCase();

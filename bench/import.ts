@@ -5,7 +5,11 @@
 // The importer shares the machine's 2 cores with the cluster (and with whatever else runs).
 // Every run is bounded in time (KMT_BENCH_TIMEOUT_S, default 600 s each).
 //
+// Rates are given per wall second and per CPU second (user+sys of the importer): on a shared,
+// loaded machine the second is the steadier figure.
+//
 // Usage: npm run build && node --import tsx bench/import.ts [--stocks 5300] [--start-year 1995] [--phase all|offline|online]
+//        [--inputs <dir with in.csv, in.ndjson, in.sql from an earlier gen-data>]
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -14,16 +18,17 @@ import { parseArgs } from 'node:util';
 import { BUNDLE } from '../test/helpers';
 import { TestCluster } from '../test/integration/_cluster';
 
-const { values } = parseArgs({ options: { stocks: { type: 'string', default: '5300' }, 'start-year': { type: 'string', default: '1995' }, phase: { type: 'string', default: 'all' } } });
+const { values } = parseArgs({ options: { stocks: { type: 'string', default: '5300' }, 'start-year': { type: 'string', default: '1995' }, phase: { type: 'string', default: 'all' }, inputs: { type: 'string' } } });
 const TIMEOUT_MS = Number(process.env.KMT_BENCH_TIMEOUT_S ?? 600) * 1000;
 const dir = mkdtempSync(join(tmpdir(), 'kmt-bench-import-'));
 
-function run(args: string[]): { out: string; err: string; rssMb: number; s: number } {
+function run(args: string[]): { out: string; err: string; rssMb: number; s: number; cpu: number } {
   const started = performance.now();
-  const r = spawnSync('/usr/bin/time', ['-f', 'maxrss_kb=%M', process.execPath, BUNDLE, ...args], { encoding: 'utf8', timeout: TIMEOUT_MS, maxBuffer: 64 << 20 });
+  const r = spawnSync('/usr/bin/time', ['-f', 'maxrss_kb=%M cpu_s=%U+%S', process.execPath, BUNDLE, ...args], { encoding: 'utf8', timeout: TIMEOUT_MS, maxBuffer: 64 << 20 });
   if (r.status !== 0) throw new Error(`${args.join(' ')}: exit ${r.status} ${r.signal ?? ''}\n${r.stderr.slice(-2000)}`);
   const rss = /maxrss_kb=(\d+)/.exec(r.stderr);
-  return { out: r.stdout, err: r.stderr, rssMb: rss ? Number(rss[1]) / 1024 : NaN, s: (performance.now() - started) / 1000 };
+  const cpu = /cpu_s=([\d.]+)\+([\d.]+)/.exec(r.stderr);
+  return { out: r.stdout, err: r.stderr, rssMb: rss ? Number(rss[1]) / 1024 : NaN, s: (performance.now() - started) / 1000, cpu: cpu ? Number(cpu[1]) + Number(cpu[2]) : NaN };
 }
 
 function rate(summary: string): number {
@@ -32,18 +37,23 @@ function rate(summary: string): number {
   return Number(m[3]);
 }
 
+function rows(summary: string): number {
+  return Number(/: (\d+) rows into/.exec(summary)?.[1] ?? NaN);
+}
+
 try {
   const gen = ['--stocks', values.stocks!, '--start-year', values['start-year']!, '--end-year', '2024'];
   const inputs: Record<string, string> = {};
   for (const f of ['csv', 'ndjson', 'sql']) {
-    inputs[f] = join(dir, `in.${f}`);
-    if (values.phase === 'online' && f !== 'csv') continue;
+    inputs[f] = join(values.inputs ?? dir, `in.${f}`);
+    if (values.inputs || (values.phase === 'online' && f !== 'csv')) continue;
     process.stdout.write(run(['gen-data', ...gen, '--format', f, '--out', inputs[f]!]).out);
   }
   if (values.phase !== 'online') {
     for (const f of ['csv', 'ndjson', 'sql']) {
       const r = run(['import', '--from', inputs[f]!, '--db', join(dir, `out-${f}.db`)]);
-      console.log(`offline ${f.padEnd(6)} ${String(rate(r.out)).padStart(7)} rows/s  peak RSS ${r.rssMb.toFixed(0)} MB  (${r.out.trim()})`);
+      const perCpu = Math.round(rows(r.out) / r.cpu);
+      console.log(`offline ${f.padEnd(6)} ${String(rate(r.out)).padStart(7)} rows/s wall, ${perCpu} rows per CPU s, peak RSS ${r.rssMb.toFixed(0)} MB  (${r.out.trim()})`);
       rmSync(join(dir, `out-${f}.db`), { force: true });
     }
   }
@@ -51,7 +61,7 @@ try {
     const cluster = await TestCluster.start({ slaves: 2, timeoutMs: 2000, stocks: 40 });
     try {
       const r = run(['import', '--from', inputs.csv!, '--to', cluster.gateway.url, '--wait', 'replicated', '--batch', '1000']);
-      console.log(`online csv via gateway, wait replicated: ${rate(r.out)} rows/s  importer peak RSS ${r.rssMb.toFixed(0)} MB  (${r.out.trim()})`);
+      console.log(`online csv via gateway, wait replicated: ${rate(r.out)} rows/s wall, importer ${Math.round(rows(r.out) / r.cpu)} rows per CPU s, peak RSS ${r.rssMb.toFixed(0)} MB  (${r.out.trim()})`);
     } finally {
       await cluster.stop();
     }

@@ -5,6 +5,7 @@ import { genDataCommand } from './commands/gendata';
 import { gatewayCommand } from './commands/gateway';
 import { clusterCommand } from './commands/cluster';
 import { benchCommand } from './commands/bench';
+import { importCommand } from './commands/import';
 
 export async function main(argv: string[]): Promise<void> {
   const program = new Command('kamaitachi')
@@ -16,5 +17,6 @@ export async function main(argv: string[]): Promise<void> {
   program.addCommand(clusterCommand());
   program.addCommand(benchCommand());
   program.addCommand(genDataCommand());
+  program.addCommand(importCommand());
   await program.parseAsync(argv);
 }

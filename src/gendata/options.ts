@@ -14,9 +14,14 @@ export interface GenOptions {
   seed: number;
   /** Multiplicative noise on every indicator, 0 (none) .. 1 (wild). Default 0. */
   noise: number;
+  /** Output format: a SQLite database (default), or import input (CSV, NDJSON, SQL dump) of the same rows. */
+  format?: GenFormat;
   /** Called now and then with rows written so far and the total to write. */
   onProgress?: (done: number, total: number) => void;
 }
+
+export type GenFormat = 'sqlite' | 'csv' | 'ndjson' | 'sql';
+export const GEN_FORMATS: readonly GenFormat[] = ['sqlite', 'csv', 'ndjson', 'sql'];
 
 export const GEN_DEFAULTS = {
   out: './data/finance.db',
@@ -52,6 +57,9 @@ export function validateGenOptions(opts: GenOptions): Readonly<GenOptions> {
     );
   }
   requireInteger('--seed', opts.seed, 0, maxSeed);
+  if (opts.format !== undefined && !GEN_FORMATS.includes(opts.format)) {
+    throw new KmtError('KMT_CONFIG', `--format must be one of ${GEN_FORMATS.join(', ')}, got "${String(opts.format)}"`);
+  }
   if (!Number.isFinite(opts.noise) || opts.noise < 0 || opts.noise > 1) {
     throw new KmtError('KMT_CONFIG', `--noise must be a number between 0 and 1, got ${String(opts.noise)}`);
   }

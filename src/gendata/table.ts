@@ -32,6 +32,12 @@ export const EXTRA_INDICATORS = [
 export const INDICATORS = ['operating_income', 'parent_holder_net_profit', ...EXTRA_INDICATORS] as const;
 export type Indicator = (typeof INDICATORS)[number];
 
+/** Every column of the generated table in table order: what a SQL INSERT without a column list means. */
+export const TABLE_COLUMNS = [
+  'id', 'stock_code', 'market_code', 'subject_key', 'stock_name', 'report_date', 'end_date', 'year', 'period',
+  'operating_income', 'parent_holder_net_profit', 'category', 'topic', 'declare_date', ...EXTRA_INDICATORS,
+] as const;
+
 export const CREATE_TABLE_SQL = `CREATE TABLE finance_data (${ORIGINAL_COLUMNS},
   declare_date TEXT,
 ${EXTRA_INDICATORS.map((name) => `  ${name} REAL`).join(',\n')}
@@ -59,7 +65,8 @@ export interface FinanceRow {
   values: Record<Indicator, number | null>;
 }
 
-const INSERT_COLUMNS = [
+/** The columns gen-data writes, in the order of its CSV header and SQL INSERTs. */
+export const INSERT_COLUMNS = [
   'stock_code',
   'market_code',
   'subject_key',

@@ -63,15 +63,27 @@ export function parseDelete(raw: Buffer): WriteRequest {
   return { ops: [{ op: 'delete', subject_key: subject, report_date: parseReportDate(body.report_date, 'report_date') }], wait };
 }
 
+/**
+ * Checks one row exactly as POST reports does (the importer reuses it so both accept the same
+ * rows). `at` prefixes field names in messages: "reports[3]" gives "reports[3].report_date: ...",
+ * "" gives "report_date: ...".
+ */
+export function rowValidator(schema: Schema): (v: unknown, at: string) => ReportRow {
+  const allowed = new Set(writableColumns(schema));
+  const indicators = new Set(schema.indicators);
+  return (v, at) => parseRow(v, at, allowed, indicators);
+}
+
 function parseRow(v: unknown, at: string, allowed: ReadonlySet<string>, indicators: ReadonlySet<string>): ReportRow {
-  if (v === null || typeof v !== 'object' || Array.isArray(v)) throw new KmtError('KMT_BAD_TYPE', `${at}: must be an object such as {"subject_key":"33:000001","report_date":1703980800}, got ${describe(v)}`);
+  if (v === null || typeof v !== 'object' || Array.isArray(v)) throw new KmtError('KMT_BAD_TYPE', `${at || 'row'}: must be an object such as {"subject_key":"33:000001","report_date":1703980800}, got ${describe(v)}`);
   const src = v as Body;
-  const subject = parseSubjectKey(src.subject_key, `${at}.subject_key`);
-  const row: Record<string, string | number | null> = { subject_key: subject, report_date: parseReportDate(src.report_date, `${at}.report_date`) };
+  const name = (col: string): string => (at === '' ? col : `${at}.${col}`);
+  const subject = parseSubjectKey(src.subject_key, name('subject_key'));
+  const row: Record<string, string | number | null> = { subject_key: subject, report_date: parseReportDate(src.report_date, name('report_date')) };
   const [market, code] = subject.split(':');
   for (const col of Object.keys(src)) {
     if (col === 'subject_key' || col === 'report_date') continue;
-    const field = `${at}.${col}`;
+    const field = name(col);
     if (!allowed.has(col)) throw new KmtError('KMT_BAD_FIELD', `${field}: unknown column; writes never change the schema, allowed: ${[...allowed].join(', ')}`);
     const value = src[col];
     if (indicators.has(col)) {
@@ -84,10 +96,10 @@ function parseRow(v: unknown, at: string, allowed: ReadonlySet<string>, indicato
     row[col] = parseText(value, field, col);
   }
   if (row.stock_code !== undefined && row.stock_code !== code) {
-    throw new KmtError('KMT_BAD_FIELD', `${at}.stock_code: ${describe(row.stock_code)} disagrees with subject_key "${subject}" (code "${code}")`);
+    throw new KmtError('KMT_BAD_FIELD', `${name('stock_code')}: ${describe(row.stock_code)} disagrees with subject_key "${subject}" (code "${code}")`);
   }
   if (row.market_code !== undefined && row.market_code !== market) {
-    throw new KmtError('KMT_BAD_FIELD', `${at}.market_code: ${describe(row.market_code)} disagrees with subject_key "${subject}" (market "${market}")`);
+    throw new KmtError('KMT_BAD_FIELD', `${name('market_code')}: ${describe(row.market_code)} disagrees with subject_key "${subject}" (market "${market}")`);
   }
   return row as ReportRow;
 }

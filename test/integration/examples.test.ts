@@ -245,6 +245,20 @@ describe('examples against cluster up with 2 slaves', () => {
       assert.deepEqual([...seen].sort(), await topicSubjects(up.gateway, topic), `${topic}: paged subjects differ from the subjects list`);
     }
   });
+
+  // Last: it adds 2024 reports to the cluster's data.
+  it('import.sh imports CSV and SQL through the gateway, reads the rows back, and imports offline; exits 0', async () => {
+    const env = { ...process.env, KMT: `${process.execPath} ${BUNDLE}`, KMT_GATEWAY: up.gateway };
+    const r = await run(procs, 'bash', [join(EXAMPLES, 'import.sh')], { cwd: dir, env });
+    assert.equal(r.code, 0, `${r.stderr}\n${r.stdout.slice(-2000)}`);
+    const generated = /reports\.csv: (\d+) rows/.exec(r.stdout)?.[1];
+    assert.ok(generated, r.stdout);
+    const summaries = r.stdout.split('\n').filter((l) => l.startsWith(`kamaitachi import: ${generated} rows into `));
+    assert.equal(summaries.length, 3, r.stdout);
+    assert.ok(summaries[0]!.includes(`into ${up.gateway}/data`), summaries[0]);
+    assert.ok(summaries[2]!.endsWith('rows/s)') && summaries[2]!.includes('imported.db'), summaries[2]);
+    assert.match(r.stdout, /"combine":"33:000001:2024_596004"/);
+  });
 });
 
 describe('examples/three-slaves config set', () => {

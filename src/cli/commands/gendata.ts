@@ -1,6 +1,7 @@
 // `kamaitachi gen-data`: flags -> GenOptions -> the gen-data role.
 import { Command, Option } from 'commander';
 import { GEN_DEFAULTS, GEN_LIMITS, type GenOptions } from '../../gendata/generate';
+import { GEN_FORMATS, type GenFormat } from '../../gendata/options';
 import { runGenData } from '../../roles/genData';
 import { KmtError } from '../../shared/errors';
 
@@ -12,6 +13,7 @@ interface GenFlags {
   endYear: string | number;
   seed: string | number;
   noise: string | number;
+  format: string;
 }
 
 export function genDataCommand(): Command {
@@ -28,6 +30,11 @@ export function genDataCommand(): Command {
     .addOption(new Option('--end-year <y>', 'last reporting year, inclusive').default(GEN_DEFAULTS.endYear))
     .addOption(new Option('--seed <n>', 'random seed, 0..4294967295').default(GEN_DEFAULTS.seed))
     .addOption(new Option('--noise <x>', 'multiplicative noise, 0..1 (0 = none)').default(GEN_DEFAULTS.noise))
+    .addOption(
+      new Option('--format <format>', 'sqlite: a database to serve; csv, ndjson, sql: the same rows as `kamaitachi import` input')
+        .choices([...GEN_FORMATS])
+        .default('sqlite'),
+    )
     .addHelpText(
       'after',
       [
@@ -36,6 +43,7 @@ export function genDataCommand(): Command {
         '  $ kamaitachi gen-data                      # 5000 companies, 2015..2024: ~195k rows, ~50 MB',
         '  $ kamaitachi gen-data --stocks 200 --start-year 2022 --out ./data/small.db',
         '  $ kamaitachi gen-data --seed 7 --noise 0.1 # another data set, with 10% noise on every value',
+        '  $ kamaitachi gen-data --stocks 200 --format csv --out ./data/reports.csv   # import input',
       ].join('\n'),
     )
     .action((flags: GenFlags) => runGenData(() => toOptions(flags)));
@@ -49,6 +57,7 @@ function toOptions(flags: GenFlags): GenOptions {
     endYear: toNumber('--end-year', flags.endYear),
     seed: toNumber('--seed', flags.seed),
     noise: toNumber('--noise', flags.noise),
+    format: flags.format as GenFormat,
   };
 }
 

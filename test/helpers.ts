@@ -251,6 +251,17 @@ export async function startNodeProcess(role: NodeRole, args: string[]): Promise<
   };
 }
 
+/** True while a process with this PID runs: it exists and is not a zombie (an orphan's may wait to be reaped). */
+export function pidRunning(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
+    return state !== 'Z' && state !== 'X';
+  } catch {
+    return false;
+  }
+}
+
 /** True while a process with this PID exists. */
 export function pidAlive(pid: number): boolean {
   try {

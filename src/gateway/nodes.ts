@@ -278,6 +278,16 @@ export class Nodes {
   #endEjection(n: Writable<NodeState>): void {
     this.#timers.delete(n);
     if (this.#byId.get(n.id) !== n) return;
+    const interval = this.#opts.health.intervalMs;
+    if (interval > 0 && n.healthError !== undefined) {
+      // Its last health check failed too: a node still hung would only be ejected again after
+      // costing a round of hedges. It comes back once a check passes (or the checks take it down).
+      n.ejectedUntil = this.#now() + interval;
+      const timer = setTimeout(() => this.#endEjection(n), interval);
+      timer.unref();
+      this.#timers.set(n, timer);
+      return;
+    }
     n.ejectedUntil = 0;
     n.ejectionEndedAt = this.#now();
     n.consecutiveErrors = 0;

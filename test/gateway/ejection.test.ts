@@ -13,13 +13,13 @@ after(async () => {
   for (const close of closers.reverse()) await close();
 });
 
-async function setup(): Promise<{ a: FakeSlave; b: FakeSlave; gw: TestGateway; clock: { t: number } }> {
+async function setup(healthIntervalMs = 0): Promise<{ a: FakeSlave; b: FakeSlave; gw: TestGateway; clock: { t: number } }> {
   const a = await startFakeSlave('a');
   const b = await startFakeSlave('b');
   closers.push(() => a.close(), () => b.close());
   // Ejection times are stamped with this clock; their timers run in real time.
   const clock = { t: 1_000_000 };
-  const gw = await startTestGateway(new ManualMembership(members(a, b)), (c) => ({ ejection: CFG, breaker: { ...c.breaker, minRequests: 1000 } }), { now: () => clock.t });
+  const gw = await startTestGateway(new ManualMembership(members(a, b)), (c) => ({ ejection: CFG, breaker: { ...c.breaker, minRequests: 1000 }, health: { ...c.health, intervalMs: healthIntervalMs } }), { now: () => clock.t });
   closers.push(() => gw.close());
   return { a, b, gw, clock };
 }
@@ -91,6 +91,21 @@ describe('outlier ejection', () => {
     for (let i = 0; i < 3; i++) await ask(gw, subject);
     assert.equal(node.ejectedUntil, clock.t + 300, 'back to the base');
     assert.equal(node.ejections, 3);
+  });
+
+  it('keeps a node out past its ejection time while its health checks fail, and takes it back once they pass', async () => {
+    const { a, gw } = await setup(100);
+    const subject = ownedBy(gw, 'a');
+    a.mode = 'fail503'; // its /health answers 503 too
+    for (let i = 0; i < 3; i++) await ask(gw, subject);
+    const node = gw.parts.nodes.get('a')!;
+    assert.notEqual(node.ejectedUntil, 0);
+    // Twice the ejection time: the ejection alone would have ended by now.
+    await new Promise((r) => setTimeout(r, 600));
+    assert.notEqual(node.ejectedUntil, 0, 'still ejected');
+    assert.deepEqual(gw.parts.nodes.ring.nodes, ['b']);
+    a.mode = 'ok';
+    await waitFor(() => node.ejectedUntil === 0 && gw.parts.nodes.ring.nodes.includes('a'), 'a back once its checks pass');
   });
 
   it('ejects no more than half the nodes when all of them fail, and does not count 500s', async () => {

@@ -6,8 +6,9 @@
 // gateway of issue 8 part 1). wrk shares the machine's cores with the cluster.
 // Usage: npm run build && node bench/faults/sigstop.mjs [--db file] [--connections 50,100]
 //        [--variants faults,bare] [--duration 30] [--stop-at 10] [--stop-for 10]
+//        [--gateway-log file] (the gateways' log lines: health, ejection and failure events)
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -20,6 +21,7 @@ const { values: args } = parseArgs({
     duration: { type: 'string', default: '30' },
     'stop-at': { type: 'string', default: '10' },
     'stop-for': { type: 'string', default: '10' },
+    'gateway-log': { type: 'string' },
   },
 });
 const BUNDLE = 'dist/kamaitachi.mjs';
@@ -30,23 +32,25 @@ const CONFIGS = {
   bare: '[gateway]\nhedge_after_ms = off\nconsecutive_errors = 0\nhealth_interval_ms = 0\n',
 };
 
-function start(argv) {
+function start(argv, log) {
   const proc = spawn(process.execPath, argv, { stdio: ['ignore', 'pipe', 'inherit'] });
   children.add(proc);
   proc.once('exit', () => children.delete(proc));
   return new Promise((resolve, reject) => {
     let buf = '';
     const timer = setTimeout(() => reject(new Error(`${argv.join(' ')} did not start in 60 s`)), 60_000);
-    proc.stdout.on('data', (c) => {
+    const onData = (c) => {
       buf += c.toString();
       const m = /"event":"listening".*?"url":"([^"]+)"/.exec(buf);
       if (m) {
         clearTimeout(timer);
-        proc.stdout.resume();
-        buf = '';
+        proc.stdout.off('data', onData);
+        if (log) proc.stdout.on('data', (d) => appendFileSync(log, d));
+        else proc.stdout.resume();
         resolve({ proc, url: m[1] });
       }
-    });
+    };
+    proc.stdout.on('data', onData);
   });
 }
 
@@ -83,7 +87,7 @@ async function status(url) {
 async function run(variant, connections, slaves, target) {
   const ini = join(tmp, `${variant}.ini`);
   writeFileSync(ini, CONFIGS[variant]);
-  const gw = await start([BUNDLE, 'gateway', '--port', '0', '--nodes', slaves.map((s) => s.url).join(','), '--config', ini, '--log-level', 'info']);
+  const gw = await start([BUNDLE, 'gateway', '--port', '0', '--nodes', slaves.map((s) => s.url).join(','), '--config', ini, '--log-level', 'info'], args['gateway-log']);
   await wrk(gw.url, connections, 3); // warm caches and connections
   const duration = Number(args.duration);
   const load = wrk(gw.url, connections, duration);

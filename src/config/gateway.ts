@@ -45,8 +45,8 @@ export interface BreakerConfig {
 
 /**
  * Outlier ejection in the manner of Envoy (docs/design.md#faults): a node whose calls fail
- * `consecutiveErrors` times in a row (timeouts, transport failures, 502/503/504, reads that lost
- * a hedge after their own hedge time) leaves the ring for `baseMs`, doubled on each repeat.
+ * `consecutiveErrors` times in a row (timeouts, transport failures, 502/503/504) leaves the ring
+ * for `baseMs`, doubled on each repeat; calls cancelled by a winning hedge count neither way.
  */
 export interface EjectionConfig {
   /** Failures in a row that eject a node ([gateway] consecutive_errors); 0 = never eject. Default 5. */

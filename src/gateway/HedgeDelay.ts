@@ -2,7 +2,10 @@
 // ring (docs/design.md#faults): about twice the node's recent p99 of answered calls, never below
 // 20 ms and never beyond the upstream timeout, or a fixed time when configured. Recording is one
 // bucket increment; the p99 is recomputed at most once a second, after which the counts are
-// halved, so the estimate follows the last few seconds of calls.
+// halved, so the estimate follows the last few seconds of calls. A node that let a hedge beat
+// it and has not answered anything since is suspect: its reads are hedged after the floor
+// time until it answers again, so a node that just hung costs each following read 20 ms, not
+// twice the p99 of better times.
 import { LatencyHistogram } from './LatencyHistogram';
 
 /** Hedging sooner than this would hedge ordinary answers, doubling the load for nothing. */
@@ -17,6 +20,7 @@ export class HedgeDelay {
   readonly #ceiling: number;
   #ms: number;
   #refreshedAt = -Infinity;
+  #suspect = false;
 
   /** `fixed`: a configured delay (no estimate); `ceiling`: the upstream timeout. */
   constructor(fixed: number | undefined, ceiling: number) {
@@ -25,15 +29,22 @@ export class HedgeDelay {
     this.#ms = fixed ?? Math.min(HEDGE_UNKNOWN_MS, ceiling);
   }
 
-  /** An answered call that took `ms` (failures and abandoned calls are not recorded). */
+  /** An answered call that took `ms` (failures and cancelled calls are not recorded). */
   record(ms: number): void {
     this.#hist.record(ms);
+    this.#suspect = false;
+  }
+
+  /** A call was cancelled because a hedge answered first, after this node's own hedge time. */
+  lost(): void {
+    this.#suspect = true;
   }
 
   /** The delay now; `now` is performance.now(). */
   ms(now: number): number {
-    if (this.#fixed === undefined && now - this.#refreshedAt >= REFRESH_MS) this.#refresh(now);
-    return this.#ms;
+    if (this.#fixed !== undefined) return this.#fixed;
+    if (now - this.#refreshedAt >= REFRESH_MS) this.#refresh(now);
+    return this.#suspect ? Math.min(HEDGE_FLOOR_MS, this.#ms) : this.#ms;
   }
 
   #refresh(now: number): void {

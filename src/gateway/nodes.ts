@@ -43,7 +43,7 @@ export interface NodeState {
   readonly healthError: string | undefined;
   /** Misses in a row while not down, passes in a row while down. */
   readonly healthStreak: number;
-  /** Failed calls in a row (timeouts, transport failures, 502/503/504, lost hedges); ejection counts them. */
+  /** Failed calls in a row (timeouts, transport failures, 502/503/504); ejection counts them. */
   readonly consecutiveErrors: number;
   /** Unix ms until which it is ejected; 0 while it is not. */
   readonly ejectedUntil: number;
@@ -206,14 +206,15 @@ export class Nodes {
   }
 
   /**
-   * The call to `node` was cancelled because another node answered first. `slow`: it had been
-   * given its own hedge time and still had not answered, which counts towards ejection (a hung
-   * node's calls are all cancelled this way and would otherwise never count).
+   * The call to `node` was cancelled because another node answered first: neither a success nor
+   * a failure (a stall of a second is what hedging is for, not a reason to eject; a node that
+   * stays hung fails its health checks). `slow`: it had been given its own hedge time, so its
+   * next reads are hedged sooner until it answers again.
    */
   recordCancelled(node: NodeState, ms: number, slow: boolean): void {
     node.latency.record(ms);
     node.breaker.release();
-    if (slow) this.#countError(node as Writable<NodeState>);
+    if (slow) node.hedge.lost();
   }
 
   /** A health check of `node` passed or failed (`detail` says why). */

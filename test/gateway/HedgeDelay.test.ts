@@ -51,9 +51,20 @@ describe('hedge delay', () => {
     assert.equal(slow.ms(1000), 300);
   });
 
+  it('hedges a node that let a hedge beat it after the floor time, until it answers again', () => {
+    const d = new HedgeDelay(undefined, 3000);
+    answers(d, 1000, 100);
+    const usual = d.ms(1000);
+    d.lost();
+    assert.equal(d.ms(1001), HEDGE_FLOOR_MS);
+    d.record(5);
+    assert.equal(d.ms(1002), usual);
+  });
+
   it('uses a configured delay as it is', () => {
     const d = new HedgeDelay(7, 3000);
     answers(d, 1000, 100);
+    d.lost();
     assert.equal(d.ms(5000), 7);
   });
 

@@ -12,7 +12,10 @@ import { SNAPSHOT, http, makeTestDb, postJson, startNodeProcess, startTestGatewa
 
 const UPSTREAM_TIMEOUT_MS = 2000;
 const WORKERS = 16;
-const LOAD_MS = 3000;
+/** The load runs on this long after the SIGSTOP: past the health checks' verdict. */
+const STOPPED_MS = 2500;
+/** Bounds of the whole load, whatever the shared machine does. */
+const MAX_MS = 20_000;
 const MAX_REQUESTS = 20_000;
 
 describe('a hung slave', () => {
@@ -28,7 +31,7 @@ describe('a hung slave', () => {
     gw = await startTestGateway(new StaticMembership(nodes.map((n) => n.url)), (c) => ({
       upstreamTimeoutMs: UPSTREAM_TIMEOUT_MS,
       hedgeAfter: 'adaptive',
-      health: { ...c.health, intervalMs: 250 },
+      health: { ...c.health, intervalMs: 250, timeoutMs: 300 },
     }));
     subjects = (await http('GET', `${nodes[0].url}${DATA_ROUTES.subjects}?offset=0&limit=100`)).json.data.subjects;
   });
@@ -46,7 +49,7 @@ describe('a hung slave', () => {
   it('costs no failed request and no upstream timeout: its requests are answered by the other slave', async () => {
     const stopped = nodes[1];
     const stoppedId = gw.parts.nodes.all().find((n) => n.addr === stopped.url)!.id;
-    const end = performance.now() + LOAD_MS;
+    let end = performance.now() + MAX_MS;
     let sent = 0;
     const failed: string[] = [];
     let timedOut = 0;
@@ -62,6 +65,7 @@ describe('a hung slave', () => {
     const load = Promise.all(Array.from({ length: WORKERS }, (_, w) => worker(w)));
     await waitFor(() => sent > 200, 'the load to warm up', 10_000);
     stopped.kill('SIGSTOP');
+    end = Math.min(end, performance.now() + STOPPED_MS);
     await load;
     stopped.kill('SIGCONT');
 
@@ -70,8 +74,11 @@ describe('a hung slave', () => {
     assert.equal(timedOut, 0, 'requests that waited the whole upstream timeout');
     assert.equal(c.upstream_errors_by_cause.timeout, 0);
     assert.ok(c.hedge_wins > 0, 'requests meant for the stopped slave were answered by the other');
-    const state = gw.parts.nodes.get(stoppedId)!;
-    assert.ok(state.ejections > 0 || state.health === 'down', 'the stopped slave was taken out of the ring');
+    const events = gw.parts.feed.snapshot().events;
+    assert.ok(
+      events.some((e) => (e.kind === 'member_down' || e.kind === 'ejected') && e.member === stoppedId),
+      'the stopped slave was taken out of the ring',
+    );
     assert.ok(sent > 400, `a real load ran (${sent} requests)`);
   });
 });

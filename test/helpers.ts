@@ -296,6 +296,17 @@ export async function startNodeProcess(role: NodeRole, args: string[]): Promise<
   };
 }
 
+/** True while a process with this PID runs: it exists and is not a zombie (an orphan's may wait to be reaped). */
+export function pidRunning(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
+    return state !== 'Z' && state !== 'X';
+  } catch {
+    return false;
+  }
+}
+
 /** True while a process with this PID exists. */
 export function pidAlive(pid: number): boolean {
   try {
@@ -588,13 +599,21 @@ export interface TestGateway {
   close(): Promise<void>;
 }
 
-/** A gateway on 127.0.0.1:0 over the given membership; `tweak` edits the resolved config. */
+/**
+ * A gateway on 127.0.0.1:0 over the given membership; `tweak` edits the resolved config. Two
+ * things are off here unless a suite turns them on: health checks running on their own
+ * (interval 0; they open connections of their own and ask /health, which tests counting a node's
+ * connections or requests would see; `parts.health.checkAll()` runs one round) and hedging (a
+ * stall of the shared machine longer than the hedge time would send a read to a second node and
+ * upset tests that count where requests went). The hedging and health suites turn them on.
+ */
 export async function startTestGateway(
   membership: MembershipSource,
   tweak: (c: GatewayConfig) => Partial<GatewayConfig> = () => ({}),
   inject: { now?: () => number; hash?: HashFn } = {},
 ): Promise<TestGateway> {
-  const base = resolveGatewayConfig({ nodes: '127.0.0.1:1', port: '0', logLevel: 'silent' });
+  const resolved = resolveGatewayConfig({ nodes: '127.0.0.1:1', port: '0', logLevel: 'silent' });
+  const base: GatewayConfig = { ...resolved, hedgeAfter: 'off', health: { ...resolved.health, intervalMs: 0 } };
   const config = Object.freeze({ ...base, ...tweak(base) });
   const parts = createGateway({ config, membership, logger: silentLogger, ...inject });
   const server = await startHttpServer({ host: '127.0.0.1', port: 0, router: parts.router, logger: silentLogger });

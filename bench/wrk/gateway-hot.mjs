@@ -1,7 +1,7 @@
 // The hot gateway path, measured with wrk in one run: 2 real slaves (from the bundle) behind
 // variants that take turns, so drift of the shared machine hits them alike. A variant is
 // `gateway` (the kamaitachi gateway; `gateway:NAME=VALUE` runs it with that environment
-// variable) or `bare-proxy` (bench/wrk/bare-proxy.mjs in front of the first slave, the yardstick).
+// variable, `gateway@FILE` with that config file) or `bare-proxy` (bench/wrk/bare-proxy.mjs in front of the first slave, the yardstick).
 // Besides wrk's req/s it reports the CPU time the gateway (or proxy) process spent per request,
 // from /proc/<pid>/stat: on a machine shared with other work, throughput swings with the
 // neighbours while CPU per request barely moves. Every process it starts is killed by PID at the end.
@@ -88,7 +88,8 @@ async function startVariant(variant, slaves) {
   }
   const [, envPair] = variant.split(':');
   const env = envPair ? Object.fromEntries([envPair.split('=')]) : {};
-  return start([BUNDLE, 'gateway', '--port', '0', '--nodes', slaves.join(','), '--log-level', 'info'], env);
+  const config = variant.includes('@') ? ['--config', variant.slice(variant.indexOf('@') + 1)] : [];
+  return start([BUNDLE, 'gateway', '--port', '0', '--nodes', slaves.join(','), '--log-level', 'info', ...config], env);
 }
 
 async function main() {

@@ -43,6 +43,37 @@ export interface BreakerConfig {
   readonly closeAfter: number;
 }
 
+/**
+ * Outlier ejection in the manner of Envoy (docs/design.md#faults): a node whose calls fail
+ * `consecutiveErrors` times in a row (timeouts, transport failures, 502/503/504) leaves the ring
+ * for `baseMs`, doubled on each repeat; calls cancelled by a winning hedge count neither way.
+ */
+export interface EjectionConfig {
+  /** Failures in a row that eject a node ([gateway] consecutive_errors); 0 = never eject. Default 5. */
+  readonly consecutiveErrors: number;
+  /** First ejection time ([gateway] ejection_base_ms). Default 2000. */
+  readonly baseMs: number;
+  /** Longest ejection time, however often repeated ([gateway] max_ejection_ms). Default 60000. */
+  readonly maxMs: number;
+  /** Nodes ejected at once at most, in percent of the members, rounded down ([gateway] max_ejection_percent). Default 50. */
+  readonly maxPercent: number;
+}
+
+/** Active health checks: GET /health of every member, every `intervalMs`. */
+export interface HealthCheckConfig {
+  /** [gateway] health_interval_ms; 0 = no health checks. Default 1000. */
+  readonly intervalMs: number;
+  /** One check's deadline ([gateway] health_timeout_ms); no answer by then is a miss. Default 500. */
+  readonly timeoutMs: number;
+  /** Misses in a row that take a node out of routing. Default 2. */
+  readonly unhealthyAfter: number;
+  /** Passes in a row that bring it back. Default 2. */
+  readonly healthyAfter: number;
+}
+
+/** `adaptive`: about twice the node's recent p99 (never below 20 ms); a number: fixed ms; `off`. */
+export type HedgeAfter = number | 'adaptive' | 'off';
+
 export interface GatewayConfig {
   /** Default 127.0.0.1 ([server] host). */
   readonly host: string;
@@ -82,6 +113,19 @@ export interface GatewayConfig {
   readonly maxAnswerBytes: number;
   /** Largest request body accepted ([gateway] max_body_bytes). Default 1 MiB. */
   readonly maxBodyBytes: number;
+  /**
+   * Requests to /data/* being served at once at most ([gateway] max_inflight); beyond it a
+   * request is answered 503 with retry-after at once, its body unread. Default 4096.
+   */
+  readonly maxInflight: number;
+  /**
+   * When a read has had no answer from its node for this long, the same read goes to the next
+   * node on the ring and the first answer wins ([gateway] hedge_after_ms: adaptive, off or ms).
+   * Writes are never hedged. Default adaptive.
+   */
+  readonly hedgeAfter: HedgeAfter;
+  readonly ejection: EjectionConfig;
+  readonly health: HealthCheckConfig;
   /** Registry lease in seconds ([etcd] ttl); bridges a master restart. Default 10. */
   readonly ttlSec: number;
   readonly rateLimit: RateLimitConfig;
@@ -118,6 +162,10 @@ export const GATEWAY_DEFAULTS = {
   waitTimeoutMs: 1000,
   maxAnswerBytes: 8 * 1024 * 1024,
   maxBodyBytes: 1024 * 1024,
+  maxInflight: 4096,
+  hedgeAfter: 'adaptive' as HedgeAfter,
+  ejection: { consecutiveErrors: 5, baseMs: 2000, maxMs: 60_000, maxPercent: 50 },
+  health: { intervalMs: 1000, timeoutMs: 500, unhealthyAfter: 2, healthyAfter: 2 },
   ttlSec: 10,
   logLevel: 'info' as LogLevel,
   breaker: { windowMs: 10_000, minRequests: 10, failureRatio: 0.5, openMs: 10_000, halfOpenProbes: 3, closeAfter: 5 },
@@ -162,6 +210,19 @@ export function resolveGatewayConfig(flags: GatewayFlags): GatewayConfig {
     waitTimeoutMs: file.int('gateway', 'wait_timeout_ms', 1, 600_000) ?? GATEWAY_DEFAULTS.waitTimeoutMs,
     maxAnswerBytes: file.int('gateway', 'max_answer_bytes', 1024, 2 ** 31 - 1) ?? GATEWAY_DEFAULTS.maxAnswerBytes,
     maxBodyBytes: file.int('gateway', 'max_body_bytes', 1024) ?? GATEWAY_DEFAULTS.maxBodyBytes,
+    maxInflight: file.int('gateway', 'max_inflight', 1, 10_000_000) ?? GATEWAY_DEFAULTS.maxInflight,
+    hedgeAfter: hedgeAfter(file),
+    ejection: Object.freeze({
+      consecutiveErrors: file.int('gateway', 'consecutive_errors', 0, 1_000_000) ?? GATEWAY_DEFAULTS.ejection.consecutiveErrors,
+      baseMs: file.int('gateway', 'ejection_base_ms', 1, 3_600_000) ?? GATEWAY_DEFAULTS.ejection.baseMs,
+      maxMs: file.int('gateway', 'max_ejection_ms', 1, 86_400_000) ?? GATEWAY_DEFAULTS.ejection.maxMs,
+      maxPercent: file.int('gateway', 'max_ejection_percent', 0, 100) ?? GATEWAY_DEFAULTS.ejection.maxPercent,
+    }),
+    health: Object.freeze({
+      ...GATEWAY_DEFAULTS.health,
+      intervalMs: file.int('gateway', 'health_interval_ms', 0, 3_600_000) ?? GATEWAY_DEFAULTS.health.intervalMs,
+      timeoutMs: file.int('gateway', 'health_timeout_ms', 1, 600_000) ?? GATEWAY_DEFAULTS.health.timeoutMs,
+    }),
     ttlSec: file.int('etcd', 'ttl', 1, 3600) ?? GATEWAY_DEFAULTS.ttlSec,
     rateLimit: Object.freeze({
       global: bucket(file, 'global'),
@@ -180,6 +241,15 @@ export function resolveGatewayConfig(flags: GatewayFlags): GatewayConfig {
     logLevel,
   };
   return Object.freeze(config);
+}
+
+/** [gateway] hedge_after_ms: `adaptive`, `off`, or milliseconds (1 or more). */
+function hedgeAfter(file: Settings): HedgeAfter {
+  const v = file.str('gateway', 'hedge_after_ms');
+  if (v === undefined || v === 'adaptive') return GATEWAY_DEFAULTS.hedgeAfter;
+  if (v === 'off') return 'off';
+  if (!/^\d+$/.test(v)) throw new KmtError('KMT_CONFIG', `[gateway] hedge_after_ms must be adaptive, off or a number of milliseconds, got "${v}"`);
+  return file.int('gateway', 'hedge_after_ms', 1, 600_000) as number;
 }
 
 /** `<name>_rps` and `<name>_burst` of [ratelimit]; a burst of 0 or none means one second's worth. */

@@ -1,7 +1,8 @@
 // Upstream call latency of one node for the current second, cheap enough for the hot path: a
 // fixed array of log-linear buckets (HDR-style, 16 per power of two, so a reported percentile is
 // at most 1/16 above the true value) and an increment per call; nothing is allocated. The status
-// feed (ui/statusFeed.ts) reads a percentile and resets it once a second.
+// feed (ui/statusFeed.ts) reads a percentile and resets it once a second; the hedge delay
+// (HedgeDelay.ts) keeps one that decays instead.
 
 /** Values below this many microseconds get a bucket each. */
 const LINEAR = 32;
@@ -57,6 +58,15 @@ export class LatencyHistogram {
       if (seen >= rank) return bucketTop(i) / 1000;
     }
     return bucketTop(BUCKETS - 1) / 1000;
+  }
+
+  /** Halves every count (rounding down): older calls weigh less, so a percentile follows recent ones. */
+  decay(): void {
+    if (this.count === 0) return;
+    const a = this.counts;
+    let n = 0;
+    for (let i = 0; i < BUCKETS; i++) n += a[i] >>>= 1;
+    this.count = n;
   }
 
   reset(): void {

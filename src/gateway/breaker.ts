@@ -1,5 +1,5 @@
 // Stage 3: one circuit breaker per slave, so a failing slave is skipped instantly instead of
-// costing every request a timeout. Thresholds are the SPEC's (see BreakerConfig).
+// costing every request a timeout. Thresholds are the original's (docs/api.md, GET /monitor/circuitbreaker; see BreakerConfig).
 import type { BreakerConfig } from '../config/gateway';
 
 /**

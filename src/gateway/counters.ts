@@ -6,6 +6,8 @@ import { FAILURE_CAUSES, type FailureCause } from './upstream';
 export class GatewayCounters {
   /** Every request to /data/*. */
   requests = 0;
+  /** Refused at once with 503 because max_inflight requests were being served. */
+  overloaded = 0;
   /** Refused by a token bucket (429). */
   rate_limited = 0;
   /** Writes and cluster calls forwarded to the master. */
@@ -18,8 +20,12 @@ export class GatewayCounters {
   scattered = 0;
   /** Sub-requests sent for them. */
   scatter_parts = 0;
-  /** Calls made to slaves, first tries and failovers together. */
+  /** Calls made to slaves, first tries, hedges and failovers together. */
   upstream_calls = 0;
+  /** Reads also sent to the next node because the first had not answered within its hedge time. */
+  hedges = 0;
+  /** Of those, the hedges that answered first (the first call was cancelled). */
+  hedge_wins = 0;
   /** Calls that failed (see upstream_errors_by_cause). */
   upstream_errors = 0;
   readonly upstream_errors_by_cause: Record<FailureCause, number> = Object.fromEntries(FAILURE_CAUSES.map((c) => [c, 0])) as Record<FailureCause, number>;

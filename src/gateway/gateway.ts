@@ -1,6 +1,8 @@
-// Puts the gateway's stages together behind one Router: /data/* through rate limit -> ring ->
-// breaker -> upstream, plus stats fan-in, cache reset fan-out and the monitor endpoints.
-// Tests build one with a test membership, clock and hash; the gateway role serves it.
+// Puts the gateway's stages together behind one Router: /data/* through the in-flight limit ->
+// rate limit -> ring -> breaker -> upstream (hedged reads), plus stats fan-in, cache reset
+// fan-out and the monitor endpoints; the health checker and outlier ejection keep the ring to
+// the nodes that answer. Tests build one with a test membership, clock and hash; the gateway
+// role serves it.
 import type { GatewayConfig } from '../config/gateway';
 import type { MembershipSource } from '../cluster/membership';
 import { Router } from '../http/router';
@@ -13,6 +15,8 @@ import { Forwarder } from './forward';
 import { MasterForwarder } from './masterForward';
 import { replicationStatus } from './replicationStatus';
 import { AccessPolicy } from '../http/access';
+import { HealthChecker } from './HealthChecker';
+import { limitInflight } from './inflight';
 import { createMetrics } from './metrics';
 import { mountMonitorRoutes } from './monitorRoutes';
 import { dataProxy } from './proxy';
@@ -29,6 +33,10 @@ export interface GatewayParts {
   readonly counters: GatewayCounters;
   /** The status page's sampler (GET /ui); idle until the page or its data is first requested. */
   readonly feed: StatusFeed;
+  /** Active health checks of every member (running unless [gateway] health_interval_ms is 0). */
+  readonly health: HealthChecker;
+  /** Requests to /data/* being served now. */
+  inflight(): number;
   /** Stops following membership and closes every upstream connection. */
   close(): void;
 }
@@ -54,9 +62,23 @@ export function createGateway(opts: GatewayOptions): GatewayParts {
     waitTimeoutMs: config.waitTimeoutMs,
     maxAnswerBytes: config.maxAnswerBytes,
   });
-  const nodes = new Nodes({ ring: new HashRing({ virtualNodes: config.virtualNodes, hash: opts.hash }), pool, breaker: config.breaker, logger, now });
+  // Health and ejection events go to the status page's log; the feed is created below.
+  let feed: StatusFeed | undefined;
+  const nodes = new Nodes({
+    ring: new HashRing({ virtualNodes: config.virtualNodes, hash: opts.hash }),
+    pool,
+    breaker: config.breaker,
+    ejection: config.ejection,
+    health: config.health,
+    hedgeAfter: config.hedgeAfter,
+    upstreamTimeoutMs: config.upstreamTimeoutMs,
+    logger,
+    onEvent: (kind, id, text) => feed?.event(kind, id, text),
+    now,
+  });
   nodes.follow(membership);
-  const forwarder = new Forwarder(nodes, pool, counters);
+  const health = new HealthChecker(nodes, config.health);
+  const forwarder = new Forwarder(nodes, pool, counters, config.hedgeAfter !== 'off');
   const infos = new RequestInfoCache();
   const limiter = new RateLimiter(config.rateLimit, now);
   const toMaster = new MasterForwarder({ master: config.master, access: new AccessPolicy(config.token), counters });
@@ -64,7 +86,9 @@ export function createGateway(opts: GatewayOptions): GatewayParts {
   const router = new Router();
   router.get(DATA_ROUTES.stats, statsHandler(nodes, pool));
   router.post(DATA_ROUTES.cacheReset, resetHandler(nodes, pool));
-  router.add('ANY', `${GATEWAY_DATA_PREFIX}/*`, dataProxy({ limiter, nodes, forwarder, counters, routing: config.routing, maxBodyBytes: config.maxBodyBytes, logger, infos, toMaster: toMaster.handler(GATEWAY_DATA_PREFIX) }));
+  const proxy = dataProxy({ limiter, nodes, forwarder, counters, routing: config.routing, maxBodyBytes: config.maxBodyBytes, logger, infos, toMaster: toMaster.handler(GATEWAY_DATA_PREFIX) });
+  const limit = limitInflight(proxy, config.maxInflight, counters);
+  router.add('ANY', `${GATEWAY_DATA_PREFIX}/*`, limit.handler);
   mountMonitorRoutes(router, {
     nodes,
     membership,
@@ -75,19 +99,32 @@ export function createGateway(opts: GatewayOptions): GatewayParts {
     startedAt: now(),
     replication: replicationStatus(nodes, pool, config.master),
   });
-  const feed = new StatusFeed({ nodes, membership, counters, routing: config.routing, startedAt: now(), now });
+  feed = new StatusFeed({
+    nodes,
+    membership,
+    counters,
+    routing: config.routing,
+    startedAt: now(),
+    now,
+    memberFlags: (id) => (nodes.get(id)?.ejectedUntil ? { ejected: true } : undefined),
+  });
   mountUiRoutes(router, feed);
+  health.start();
 
-  return {
+  const parts: GatewayParts = {
     router,
     nodes,
     counters,
     feed,
+    health,
+    inflight: limit.inflight,
     close() {
-      feed.stop();
+      parts.feed.stop();
+      health.stop();
       nodes.stop();
       pool.close();
       toMaster.close();
     },
   };
+  return parts;
 }

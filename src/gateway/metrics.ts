@@ -7,13 +7,16 @@ import { FAILURE_CAUSES } from './upstream';
 
 const PLAIN = [
   ['requests', 'Requests to /data/*'],
+  ['overloaded', 'Requests refused with 503 at max_inflight'],
   ['rate_limited', 'Requests refused by a token bucket (429)'],
   ['to_master', 'Writes and cluster calls forwarded to the master'],
   ['routed_by_subject', 'Requests sent to the ring owner of their first subject'],
   ['spread', 'Requests without a subject, spread round robin'],
   ['scattered', 'Multi-subject requests split by owner'],
   ['scatter_parts', 'Sub-requests sent for scattered requests'],
-  ['upstream_calls', 'Calls made to slaves, failovers included'],
+  ['upstream_calls', 'Calls made to slaves, hedges and failovers included'],
+  ['hedges', 'Reads also sent to the next slave after their hedge time'],
+  ['hedge_wins', 'Hedged reads answered first by the hedge'],
   ['failovers', 'Times the next slave was tried after a failure or an open breaker'],
   ['breaker_open_rejects', 'Slaves skipped because their breaker was open'],
   ['no_backend', 'Requests no slave could serve'],
@@ -72,6 +75,27 @@ export function createMetrics(counters: GatewayCounters, nodes: Nodes): Registry
     collect() {
       this.reset();
       for (const n of nodes.all()) this.set({ slave: n.id }, BREAKER_VALUE[n.breaker.state]);
+    },
+  });
+  new Gauge({
+    name: 'kamaitachi_gateway_slave_in_ring',
+    help: 'Per slave: 1 on the ring, 0 out of it (health checks failed or ejected)',
+    labelNames: ['slave'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      const ring = new Set(nodes.routing());
+      for (const n of nodes.all()) this.set({ slave: n.id }, ring.has(n) ? 1 : 0);
+    },
+  });
+  new Gauge({
+    name: 'kamaitachi_gateway_slave_ejections',
+    help: 'Times each current slave was ejected as an outlier since it joined',
+    labelNames: ['slave'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const n of nodes.all()) this.set({ slave: n.id }, n.ejections);
     },
   });
   new Gauge({

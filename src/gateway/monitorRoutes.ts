@@ -1,4 +1,6 @@
 // The gateway's own endpoints: /health, /monitor/status, /monitor/circuitbreaker and /metrics.
+// /monitor/status shows each node's health verdict and ejection as routing sees them.
+import { performance } from 'node:perf_hooks';
 import type { Registry } from 'prom-client';
 import type { Router } from '../http/router';
 import { sendJson, sendOk, sendText } from '../http/send';
@@ -41,6 +43,7 @@ export function mountMonitorRoutes(router: Router, deps: MonitorDeps): void {
     const repl = await deps.replication?.();
     const now = Date.now();
     const { upstream_errors_by_cause, ...plain } = counters;
+    const ring = new Set(nodes.routing());
     sendOk(res, {
       uptime_sec: Math.round((now - deps.startedAt) / 1000),
       routing: deps.routing,
@@ -50,8 +53,16 @@ export function mountMonitorRoutes(router: Router, deps: MonitorDeps): void {
       nodes: nodes.all().map((n) => ({
         id: n.id,
         addr: n.addr,
-        // Healthy = its breaker lets traffic through; the breaker reflects the recent failure ratio.
-        healthy: n.breaker.state !== 'OPEN',
+        // Healthy = requests may reach it: on the ring and its breaker not OPEN.
+        healthy: ring.has(n) && n.breaker.state !== 'OPEN',
+        state: n.ejectedUntil !== 0 ? 'ejected' : n.health === 'down' ? 'down' : 'in_ring',
+        in_ring: ring.has(n),
+        health: n.health,
+        health_error: n.healthError ?? null,
+        ejected_until: n.ejectedUntil || null,
+        ejections: n.ejections,
+        consecutive_errors: n.consecutiveErrors,
+        hedge_after_ms: Math.round(n.hedge.ms(performance.now())),
         breaker: n.breaker.state,
         requests: n.requests,
         errors: n.errors,

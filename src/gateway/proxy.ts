@@ -9,7 +9,7 @@ import { readBody } from '../http/body';
 import { sendError, sendJson } from '../http/send';
 import { KmtError, isKmtError } from '../shared/errors';
 import type { Logger } from '../shared/logger';
-import { DATA_ROUTES, GATEWAY_DATA_PREFIX } from '../shared/routes';
+import { DATA_ROUTES, GATEWAY_DATA_PREFIX, isRead } from '../shared/routes';
 import type { Nodes } from './nodes';
 import type { GatewayCounters } from './counters';
 import type { Forwarder } from './forward';
@@ -74,7 +74,7 @@ export function dataProxy(deps: DataProxyDeps): Handler {
       const key = info?.key;
       if (key !== undefined) counters.routed_by_subject++;
       else counters.spread++;
-      const { answer } = await forwarder.send(key, method, upstreamPath, body, req.headers['content-type']);
+      const { answer } = await forwarder.send(key, method, upstreamPath, body, req.headers['content-type'], isRead(method, route));
       counters.answered(answer.status);
       res.writeHead(answer.status, { 'content-type': answer.contentType ?? 'application/json', 'content-length': answer.body.length });
       res.end(answer.body);
@@ -86,7 +86,7 @@ export function dataProxy(deps: DataProxyDeps): Handler {
   async function scatter(res: ServerResponse, plan: ScatterPlan, upstreamPath: string): Promise<void> {
     counters.scattered++;
     counters.scatter_parts += plan.parts.length;
-    const results = await Promise.all(plan.parts.map((p) => forwarder.send(p.key, 'POST', upstreamPath, p.body, 'application/json')));
+    const results = await Promise.all(plan.parts.map((p) => forwarder.send(p.key, 'POST', upstreamPath, p.body, 'application/json', true)));
     // A part's error (bad ids, bad field) is the caller's error: pass the first one through as is.
     const failed = results.find((r) => r.answer.status !== 200);
     if (failed) {

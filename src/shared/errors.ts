@@ -25,6 +25,7 @@ export const ERRORS = {
   KMT_BAD_GATEWAY: { http: 502 },
   KMT_UNAVAILABLE: { http: 503 },
   KMT_STALE: { http: 503 },
+  KMT_OVERLOADED: { http: 503 },
   KMT_GATEWAY_TIMEOUT: { http: 504 },
   KMT_CONFIG: { exit: 2 },
   KMT_DB: { exit: 2 },

@@ -18,6 +18,26 @@ export const DATA_ROUTES = {
 /** The write routes: the gateway sends them to the master, never to a slave. */
 export const WRITE_ROUTES: readonly string[] = [DATA_ROUTES.reports, DATA_ROUTES.reportsDelete];
 
+/**
+ * POST routes that only read (docs/api.md, "Reads and writes"): the gateway may hedge them and
+ * repeat them on another node. Every other POST, and every PUT, PATCH and DELETE, is a write.
+ * The selection and time-series routes are the original's (its selection and DataInfo APIs).
+ */
+export const READ_POSTS: ReadonlySet<string> = new Set([
+  `${DATA_API}/snapshot`,
+  `${DATA_API}/period`,
+  '/kamaitachi/api/selection/v1/snapshot',
+  '/kamaitachi/api/selection/v1/period',
+  '/data/v1/search',
+]);
+
+/** True for a request that only reads: GET, HEAD, or a POST to one of READ_POSTS (a trailing slash is ignored). */
+export function isRead(method: string, route: string): boolean {
+  if (method === 'GET' || method === 'HEAD') return true;
+  if (method !== 'POST') return false;
+  return READ_POSTS.has(route.length > 1 && route.endsWith('/') ? route.slice(0, -1) : route);
+}
+
 /** The endpoints the load generator sends bodies to: the two queries and the report upsert. */
 export type QueryEndpoint = 'snapshot' | 'period' | 'reports';
 

@@ -1,6 +1,7 @@
 // One role of a local cluster run as a child process of the same bundle: spawned with its flags,
 // its output kept in a log file and a short in-memory tail, ready when it logs its
-// `"event":"listening"` line, stopped with SIGTERM and, past a grace period, SIGKILL.
+// `"event":"listening"` line, stopped with SIGTERM and, past a grace period, SIGKILL; it stops by
+// itself when the supervisor dies (an IPC channel it watches).
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream, type WriteStream } from 'node:fs';
 import { createInterface } from 'node:readline';
@@ -40,7 +41,9 @@ export class ChildRole {
     const execArgv = process.execArgv.filter((a) => !a.startsWith('--inspect'));
     // Its own process group: a terminal Ctrl-C reaches only the supervisor, which then stops the
     // roles in order (gateway, slaves, master) instead of every process racing to exit at once.
-    this.proc = spawn(process.execPath, [...execArgv, process.argv[1], ...spec.args], { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    // The IPC channel carries no messages: a child sees it close when this process dies, even
+    // of SIGKILL, and stops itself (roles/lifecycle.ts) instead of living on as an orphan.
+    this.proc = spawn(process.execPath, [...execArgv, process.argv[1], ...spec.args], { stdio: ['ignore', 'pipe', 'pipe', 'ipc'], detached: true });
     this.exited = new Promise((resolve) => {
       this.proc.once('exit', (code, signal) => {
         this.#exit = { code, signal };

@@ -58,10 +58,35 @@ describe('gateway config', () => {
     assert.equal(c.master, undefined);
   });
 
+  it('reads the fault settings: in-flight limit, hedging, ejection and health checks', () => {
+    const d = resolveGatewayConfig({});
+    assert.equal(d.maxInflight, 4096);
+    assert.equal(d.hedgeAfter, 'adaptive');
+    assert.deepEqual(d.ejection, { consecutiveErrors: 5, baseMs: 2000, maxMs: 60_000, maxPercent: 50 });
+    assert.deepEqual(d.health, { intervalMs: 1000, timeoutMs: 500, unhealthyAfter: 2, healthyAfter: 2 });
+    const c = resolveGatewayConfig({
+      config: ini(
+        '[gateway]\nmax_inflight = 100\nhedge_after_ms = 40\nconsecutive_errors = 0\nejection_base_ms = 500\nmax_ejection_ms = 4000\nmax_ejection_percent = 30\nhealth_interval_ms = 0\nhealth_timeout_ms = 250',
+      ),
+    });
+    assert.equal(c.maxInflight, 100);
+    assert.equal(c.hedgeAfter, 40);
+    assert.deepEqual(c.ejection, { consecutiveErrors: 0, baseMs: 500, maxMs: 4000, maxPercent: 30 });
+    assert.equal(c.health.intervalMs, 0);
+    assert.equal(c.health.timeoutMs, 250);
+    assert.ok(Object.isFrozen(c.ejection) && Object.isFrozen(c.health));
+    assert.equal(resolveGatewayConfig({ config: ini('[gateway]\nhedge_after_ms = off') }).hedgeAfter, 'off');
+    assert.equal(resolveGatewayConfig({ config: ini('[gateway]\nhedge_after_ms = adaptive') }).hedgeAfter, 'adaptive');
+  });
+
   it('refuses bad values with a message naming the setting', () => {
     assert.throws(() => resolveGatewayConfig({ routing: 'random' }), /routing must be one of owner, scatter/);
     assert.throws(() => resolveGatewayConfig({ port: '99999' }), /--port must be an integer between 0 and 65535/);
     assert.throws(() => resolveGatewayConfig({ nodes: 'localhost' }), /--nodes needs a port/);
     assert.throws(() => resolveGatewayConfig({ config: ini('[breaker]\nfailure_percent = 0') }), /\[breaker\] failure_percent .* between 1 and 100/);
+    assert.throws(() => resolveGatewayConfig({ config: ini('[gateway]\nhedge_after_ms = soon') }), /\[gateway\] hedge_after_ms must be adaptive, off or a number of milliseconds, got "soon"/);
+    assert.throws(() => resolveGatewayConfig({ config: ini('[gateway]\nhedge_after_ms = 0') }), /\[gateway\] hedge_after_ms .* between 1 and 600000/);
+    assert.throws(() => resolveGatewayConfig({ config: ini('[gateway]\nmax_inflight = 0') }), /\[gateway\] max_inflight .* between 1 and/);
+    assert.throws(() => resolveGatewayConfig({ config: ini('[gateway]\nmax_ejection_percent = 101') }), /\[gateway\] max_ejection_percent .* between 0 and 100/);
   });
 });

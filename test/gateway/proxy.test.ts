@@ -28,6 +28,8 @@ describe('gateway proxy', () => {
     b.mode = 'ok';
     a.seen.length = 0;
     b.seen.length = 0;
+    // Fresh node states (breakers, ejections) for every test: failures of one must not steer the next.
+    membership.set([]);
     membership.set(members(a, b));
   });
 

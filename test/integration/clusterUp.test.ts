@@ -1,5 +1,6 @@
 // `kamaitachi cluster up` as a real process tree: it starts, serves through the gateway, follows
-// a slave's restart, and leaves nothing behind on SIGTERM; a child failing at startup is named.
+// a slave's restart, and leaves nothing behind on SIGTERM nor when the supervisor itself is
+// killed with SIGKILL; a child failing at startup is named.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -7,7 +8,7 @@ import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import { DATA_ROUTES } from '../../src/shared/routes';
-import { BUNDLE, SNAPSHOT, http, makeTestDb, pidAlive, postJson, waitFor } from '../helpers';
+import { BUNDLE, SNAPSHOT, http, makeTestDb, pidAlive, pidRunning, postJson, waitFor } from '../helpers';
 
 interface Up {
   proc: ChildProcess;
@@ -97,6 +98,19 @@ describe('cluster up', () => {
     assert.equal(await up.exited, 0);
     for (const pid of childPids) assert.equal(pidAlive(pid), false, `child ${pid} is still running`);
     for (const url of [ready.gateway, ready.master, ...ready.slaves]) assert.ok(await portClosed(url), `${url} still accepts connections`);
+  });
+
+  it('stops every child within 2 s when the supervisor is killed with SIGKILL', async () => {
+    const up = clusterUp(['--db', db, '--data-dir', join(dir, 'orphans')]);
+    spawned.push(up.proc);
+    await waitFor(() => up.stdout().includes('READY ') || up.proc.exitCode !== null, 'the READY line', 60_000);
+    assert.ok(up.stdout().includes('READY '), `no READY line; stderr: ${up.stderr()}`);
+    const pids = [...up.stdout().matchAll(/\(pid (\d+)\)/g)].map((m) => Number(m[1]));
+    childPids.push(...pids);
+    assert.equal(pids.length, 4);
+    process.kill(up.proc.pid as number, 'SIGKILL');
+    await up.exited;
+    await waitFor(() => pids.every((pid) => !pidRunning(pid)), 'every child of the killed supervisor to exit', 2000);
   });
 
   it('names the child that died during startup, shows why, stops the others and exits non-zero', async () => {

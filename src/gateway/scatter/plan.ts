@@ -16,7 +16,7 @@ export interface ScatterPart {
 export interface ScatterPlan {
   readonly kind: ScatterKind;
   readonly parts: readonly ScatterPart[];
-  /** Snapshot: the sort field (SPEC default operating_income), direction, page. */
+  /** Snapshot: the sort field (default operating_income, as a node: docs/api.md, POST .../snapshot), direction, page. */
   readonly field: string;
   readonly order: 1 | -1;
   readonly offset: number;
@@ -27,7 +27,7 @@ export interface ScatterPlan {
   readonly subjects: readonly string[];
 }
 
-/** The node's default sort field (SPEC section 3) when a request names none. */
+/** The node's default sort field (docs/api.md, POST .../snapshot) when a request names none. */
 export const DEFAULT_SORT_FIELD = 'operating_income';
 
 /**
@@ -94,7 +94,7 @@ function buildPlan(info: RequestInfo, kind: ScatterKind, ring: HashRing): Scatte
   return { kind, parts, field, order, offset, limit, dropField, subjects: info.subjects };
 }
 
-/** The SPEC's accepted forms: -1 / 1, "-1" / "1", "desc" / "asc"; default -1. */
+/** The accepted forms (docs/api.md, POST .../snapshot): -1 / 1, "-1" / "1", "desc" / "asc"; default -1. */
 function parseOrder(v: unknown): 1 | -1 | undefined {
   if (v === undefined || v === -1 || v === '-1' || v === 'desc') return -1;
   if (v === 1 || v === '1' || v === 'asc') return 1;

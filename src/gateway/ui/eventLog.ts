@@ -1,6 +1,6 @@
 // The status page's log of recent cluster events: members joining, leaving, going down or
-// answering again, breakers opening and closing. Later work adds its own kinds (ejection,
-// resync) through StatusFeed.event(). Bounded: the oldest events fall off.
+// answering again, ejected and back, breakers opening and closing. Later work adds its own kinds
+// (resync) through StatusFeed.event(). Bounded: the oldest events fall off.
 
 /** Kinds the gateway derives today; others may be added by callers of StatusFeed.event(). */
 export type EventKind =
@@ -12,6 +12,8 @@ export type EventKind =
   | 'breaker_opened'
   | 'breaker_half_open'
   | 'breaker_closed'
+  | 'ejected'
+  | 'ejection_ended'
   | (string & {});
 
 export interface FeedEvent {

@@ -35,7 +35,7 @@ const STATES = {
   down: ['down', 'bad'], left: ['left', 'idle'], ejected: ['ejected', 'bad'], lagging: ['lagging', 'warn'],
 };
 const EVENT_TONE = {
-  member_joined: 'ok', member_up: 'ok', breaker_closed: 'ok', feed_started: 'idle', member_left: 'idle',
+  member_joined: 'ok', member_up: 'ok', breaker_closed: 'ok', ejection_ended: 'ok', feed_started: 'idle', member_left: 'idle',
   member_down: 'bad', breaker_opened: 'bad', ejected: 'bad', breaker_half_open: 'warn', resync: 'warn', lagging: 'warn',
 };
 const COLORS = { rps: 'var(--c1)', hit: 'var(--c2)', p99: 'var(--c3)' };

@@ -2,8 +2,9 @@
 // hit rate and upstream p99 per member and for the cluster, member states, and an event log.
 // Sampling starts with the first request for the page or its data (a gateway nobody looks at
 // pays nothing and calls no member) and runs until the gateway closes. Per member it reads the
-// request counter and latency histogram the data path keeps (forward.ts), and asks the member's
-// /stats once a second (memberProbe.ts) for its cache counters and reachability.
+// request counter and latency histogram the data path keeps (forward.ts) and the health verdict
+// of the gateway's health checker (HealthChecker.ts, kept on NodeState), and asks the member's
+// /stats once a second (memberStats.ts) for its cache counters.
 import { Agent } from 'node:http';
 import type { MembershipSource } from '../../cluster/membership';
 import { SERIES_CAPACITY, SeriesRing, round } from '../../http/ui/SeriesRing';
@@ -12,7 +13,7 @@ import type { BreakerState } from '../breaker';
 import type { GatewayCounters } from '../counters';
 import { LatencyHistogram } from '../LatencyHistogram';
 import { EventLog, type EventKind } from './eventLog';
-import { MemberProbe } from './memberProbe';
+import { MemberStats } from './memberStats';
 import type { GatewayUiData, MemberData, MemberFlags, MemberState, Series } from './uiData';
 
 export interface StatusFeedOptions {
@@ -26,13 +27,11 @@ export interface StatusFeedOptions {
   readonly intervalMs?: number;
   /** Samples kept per series. Default 300 (5 minutes). */
   readonly capacity?: number;
-  /** A failed probe is repeated this soon, so a dead member shows as down about 1.2 s after it died. Default 200 ms. */
-  readonly reprobeMs?: number;
-  /** Deadline of one stats probe. Default 900 ms. */
-  readonly probeTimeoutMs?: number;
+  /** Deadline of one stats call. Default 900 ms. */
+  readonly statsTimeoutMs?: number;
   /** How long a member that left stays on the page. Default 60 s. */
   readonly keepLeftMs?: number;
-  /** Per-member flags the gateway learns elsewhere (replication: ejected, lagging, applied seq). */
+  /** Per-member flags the gateway learns elsewhere (outlier ejection; replication: lagging, applied seq). */
   readonly memberFlags?: (id: string) => MemberFlags | undefined;
   /** Injected for tests. Default Date.now. */
   readonly now?: () => number;
@@ -41,7 +40,7 @@ export interface StatusFeedOptions {
 interface Track {
   readonly id: string;
   readonly backend: NodeState;
-  readonly probe: MemberProbe;
+  readonly stats: MemberStats;
   readonly series: { rps: SeriesRing; hit: SeriesRing; p99: SeriesRing };
   prevRequests: number;
   breaker: BreakerState;
@@ -58,7 +57,6 @@ export class StatusFeed {
   readonly #cluster: { rps: SeriesRing; hit: SeriesRing; p99: SeriesRing; errors: SeriesRing };
   readonly #latency = new LatencyHistogram();
   readonly #agent = new Agent({ keepAlive: true, maxSockets: 2 });
-  readonly #timers = new Set<NodeJS.Timeout>();
   #interval: NodeJS.Timeout | undefined;
   #startedAt = 0;
   #lastTickAt = 0;
@@ -86,25 +84,24 @@ export class StatusFeed {
     const ids = [...this.#tracks.keys()];
     this.event('feed_started', null, `status sampling started; ${ids.length} member${ids.length === 1 ? '' : 's'}${ids.length ? `: ${ids.join(', ')}` : ''}`);
     this.#interval = setInterval(() => void this.tick(), this.#intervalMs).unref();
-    void this.#probeAll();
+    void this.#sampleAll();
   }
 
   stop(): void {
     this.#stopped = true;
     clearInterval(this.#interval);
-    for (const t of this.#timers) clearTimeout(t);
     this.#agent.destroy();
   }
 
-  /** Adds an event to the page's log (later work: ejection, resync). */
+  /** Adds an event to the page's log (health and ejection from Nodes; later work: resync). */
   event(kind: EventKind, member: string | null, text: string): void {
     this.#events.add({ at: this.#now(), kind, member, text });
   }
 
   /**
    * One sample: reads and resets each member's latency histogram, turns counter deltas into
-   * rates, notes breaker changes, then probes every member. Runs every interval; tests call it
-   * directly and await the probes.
+   * rates, notes breaker changes, then asks every member's stats. Runs every interval; tests call
+   * it directly and await the stats calls.
    */
   async tick(): Promise<void> {
     const now = this.#now();
@@ -116,7 +113,7 @@ export class StatusFeed {
     let hits = 0;
     let lookups = 0;
     for (const t of this.#tracks.values()) {
-      const d = t.probe.takeDelta();
+      const d = t.stats.takeDelta();
       if (t.leftAt !== undefined) {
         pushAll(t.series, undefined, undefined, undefined);
         continue;
@@ -140,7 +137,7 @@ export class StatusFeed {
     this.#prev = { requests: c.requests, errors: c.answered_5xx };
     this.#cluster.hit.push(lookups > 0 ? (hits / lookups) * 100 : undefined);
     this.#cluster.p99.push(all.quantile(0.99));
-    await this.#probeAll();
+    await this.#sampleAll();
   }
 
   /** The page's data (GET /monitor/ui.json); starts sampling on first use. */
@@ -191,20 +188,22 @@ export class StatusFeed {
 
   #member(t: Track, share: number): MemberData {
     const flags = this.#o.memberFlags?.(t.id);
-    const p = t.probe;
+    const p = t.stats;
+    const b = t.backend;
     const gone = t.leftAt !== undefined;
-    const breaker = gone ? null : t.backend.breaker.snapshot();
+    const breaker = gone ? null : b.breaker.snapshot();
     const appliedSeq = flags?.applied_seq ?? p.appliedSeq;
     const lag = flags?.lag ?? p.lag;
+    const reachable = gone || b.health === 'unknown' ? undefined : b.health !== 'down';
     return {
       id: t.id,
-      addr: t.backend.addr,
-      state: stateOf(gone, p.reachable, breaker?.state, flags),
+      addr: b.addr,
+      state: stateOf(gone, reachable, breaker?.state, flags),
       in_ring: !gone && this.#o.nodes.ring.nodes.includes(t.id),
       ring_share: round(share, 4) ?? 0,
       breaker: breaker && { state: breaker.state, failure_ratio: breaker.failure_ratio, opened_count: breaker.opened_count },
-      reachable: p.reachable ?? null,
-      last_error: p.lastError ?? (gone ? null : (t.backend.lastError ?? null)),
+      reachable: reachable ?? null,
+      last_error: gone ? null : (b.healthError ?? b.lastError ?? null),
       requests_per_s: round(t.series.rps.last(), 1),
       p99_ms: round(t.series.p99.last(), 3),
       hit_rate: round(t.series.hit.last(), 2),
@@ -227,7 +226,7 @@ export class StatusFeed {
       this.#tracks.set(b.id, {
         id: b.id,
         backend: b,
-        probe: new MemberProbe(b.addr, this.#agent, this.#o.probeTimeoutMs ?? 900),
+        stats: new MemberStats(b.addr, this.#agent, this.#o.statsTimeoutMs ?? 900),
         series: { rps: this.#ring(), hit: this.#ring(), p99: this.#ring() },
         prevRequests: b.requests,
         breaker: b.breaker.state,
@@ -253,26 +252,10 @@ export class StatusFeed {
     else this.event('breaker_closed', t.id, `breaker closed for ${t.id}: back in rotation`);
   }
 
-  #probeAll(): Promise<void> {
-    const probes: Array<Promise<void>> = [];
-    for (const t of this.#tracks.values()) if (t.leftAt === undefined) probes.push(this.#probe(t));
-    return Promise.all(probes).then(() => undefined);
-  }
-
-  async #probe(t: Track): Promise<void> {
-    const outcome = await t.probe.probe();
-    if (this.#stopped || this.#tracks.get(t.id) !== t || t.leftAt !== undefined) return;
-    if (outcome === 'down') this.event('member_down', t.id, `${t.id} stopped answering (${t.probe.lastError})`);
-    else if (outcome === 'up') this.event('member_up', t.id, `${t.id} answers again`);
-    else if (outcome === 'miss' && t.probe.misses === 1) {
-      // Confirm soon rather than at the next tick: one miss may be a blip, two mean down.
-      const timer = setTimeout(() => {
-        this.#timers.delete(timer);
-        void this.#probe(t);
-      }, this.#o.reprobeMs ?? 200);
-      timer.unref();
-      this.#timers.add(timer);
-    }
+  #sampleAll(): Promise<void> {
+    const calls: Array<Promise<void>> = [];
+    for (const t of this.#tracks.values()) if (t.leftAt === undefined) calls.push(t.stats.sample());
+    return Promise.all(calls).then(() => undefined);
   }
 
   #ring(): SeriesRing {

@@ -4,18 +4,19 @@ import type { BreakerState } from '../breaker';
 import type { FeedEvent } from './eventLog';
 
 /**
- * in_ring      on the ring, breaker closed, answering its stats probe.
+ * in_ring      on the ring, breaker closed, answering its health checks.
  * half_open    breaker HALF_OPEN: a few probe requests go through.
  * breaker_open breaker OPEN: skipped by routing until it half-opens.
- * down         failed its stats probe twice in a row; the ring may still list it until its
- *              registry lease ends, but its breaker or failover keeps requests away.
+ * down         missed two health checks in a row: out of the ring (unless no member is left
+ *              in it), until two checks in a row pass.
  * left         no longer a member (shown for a minute after it left).
- * ejected      taken out of routing by replication (filled in by later work).
+ * ejected      taken out of the ring for a while as an outlier (failures in a row); later also by
+ *              replication, for a follower that fell behind.
  * lagging      behind the master's change feed (filled in by later work).
  */
 export type MemberState = 'in_ring' | 'half_open' | 'breaker_open' | 'down' | 'left' | 'ejected' | 'lagging';
 
-/** What replication (later work) knows about a member; every field optional. */
+/** What the gateway knows about a member besides its breaker and health (ejection; later replication); every field optional. */
 export interface MemberFlags {
   readonly ejected?: boolean;
   readonly lagging?: boolean;
@@ -46,9 +47,9 @@ export interface MemberData {
   /** Fraction (0..1) of the hash circle, i.e. of the keys, the member owns. */
   readonly ring_share: number;
   readonly breaker: { readonly state: BreakerState; readonly failure_ratio: number; readonly opened_count: number } | null;
-  /** Result of the stats probe: null before the first verdict. */
+  /** The health checker's verdict: null before the first one. */
   readonly reachable: boolean | null;
-  /** Why the last probe or upstream call failed. */
+  /** Why the last health check or upstream call failed. */
   readonly last_error: string | null;
   readonly requests_per_s: number | null;
   readonly p99_ms: number | null;

@@ -18,6 +18,21 @@ export interface CallLimits {
   readonly timeoutMs: number;
   /** Longest wait in the queue for a connection. */
   readonly waitTimeoutMs: number;
+  /**
+   * The request may be sent again: a kept-alive connection the node closed under it is retried
+   * once on a fresh one. False for writes, which are never sent twice.
+   */
+  readonly idempotent: boolean;
+  /** Calls `onSlow` once when the call has not settled this long after it started (hedging); 0 = never. */
+  readonly slowAfterMs: number;
+}
+
+/** How a call ends: exactly one of onAnswer and onFailure (onFailure from start() itself when the queue is full), neither after cancel(). */
+export interface CallHandlers {
+  onAnswer(answer: UpstreamAnswer): void;
+  onFailure(err: UpstreamError): void;
+  /** The call has not settled within `slowAfterMs`; it goes on. */
+  onSlow(): void;
 }
 
 export class UpstreamCall implements Taker {
@@ -25,8 +40,7 @@ export class UpstreamCall implements Taker {
   readonly #node: NodePool;
   #request: OutgoingRequest | null;
   readonly #limits: CallLimits;
-  readonly #resolve: (a: UpstreamAnswer) => void;
-  readonly #reject: (e: UpstreamError) => void;
+  readonly #handlers: CallHandlers;
   #timer: NodeJS.Timeout | undefined;
   #waitTimer: NodeJS.Timeout | undefined;
   #settled = false;
@@ -34,17 +48,17 @@ export class UpstreamCall implements Taker {
   /** The connection of the current exchange, until it reports how the exchange ended. */
   #conn: Connection | null = null;
 
-  constructor(node: NodePool, request: OutgoingRequest, limits: CallLimits, resolve: (a: UpstreamAnswer) => void, reject: (e: UpstreamError) => void) {
+  constructor(node: NodePool, request: OutgoingRequest, limits: CallLimits, handlers: CallHandlers) {
     this.#node = node;
     this.#request = request;
     this.#limits = limits;
-    this.#resolve = resolve;
-    this.#reject = reject;
+    this.#handlers = handlers;
   }
 
   start(): void {
-    const { timeoutMs, waitTimeoutMs } = this.#limits;
-    this.#timer = setTimeout(() => this.#deadline(), timeoutMs);
+    const { timeoutMs, waitTimeoutMs, slowAfterMs } = this.#limits;
+    // One timer per call on the hot path: the slow mark first when there is one, then the deadline.
+    this.#timer = slowAfterMs > 0 && slowAfterMs < timeoutMs ? setTimeout(() => this.#slow(), slowAfterMs) : setTimeout(() => this.#deadline(), timeoutMs);
     const got = this.#node.acquire(this);
     if (got === 'full') {
       this.#fail('queue_full', `${this.#node.waiting.length} callers already wait for a connection to this node`);
@@ -68,6 +82,15 @@ export class UpstreamCall implements Taker {
     this.#fail(cause, detail);
   }
 
+  /**
+   * The caller no longer wants the answer (another node answered first): the call ends without
+   * a word to its handlers, leaves the queue, and a connection mid-exchange is closed, so its
+   * answer can never reach anyone.
+   */
+  cancel(): void {
+    if (!this.#settled) this.#end();
+  }
+
   /** One exchange on one connection: reports back to the pool once, then settles the call. */
   #exchange(conn: Connection): Exchange {
     return {
@@ -84,7 +107,7 @@ export class UpstreamCall implements Taker {
         this.#conn = null;
         this.#node.lost();
         // A kept-alive connection the node had just closed: try once more on a fresh one.
-        if (cause === 'reset' && conn.uses > 1 && !this.#retried && !this.#settled) {
+        if (cause === 'reset' && conn.uses > 1 && this.#limits.idempotent && !this.#retried && !this.#settled) {
           this.#retried = true;
           return this.#node.acquireFresh(this);
         }
@@ -100,6 +123,13 @@ export class UpstreamCall implements Taker {
     if (raw.echo !== id) return `the answer echoes request ${raw.echo}, not ${id}`;
     this.#node.echoes = true;
     return undefined;
+  }
+
+  #slow(): void {
+    if (this.#settled) return;
+    const { timeoutMs, slowAfterMs } = this.#limits;
+    this.#timer = setTimeout(() => this.#deadline(), timeoutMs - slowAfterMs);
+    this.#handlers.onSlow();
   }
 
   #deadline(): void {
@@ -119,13 +149,13 @@ export class UpstreamCall implements Taker {
   #succeed(answer: UpstreamAnswer): void {
     if (this.#settled) return;
     this.#end();
-    this.#resolve(answer);
+    this.#handlers.onAnswer(answer);
   }
 
   #fail(cause: FailureCause, detail: string): void {
     if (this.#settled) return;
     this.#end();
-    this.#reject(new UpstreamError(cause, this.#node.addr, detail));
+    this.#handlers.onFailure(new UpstreamError(cause, this.#node.addr, detail));
   }
 
   /** Settles: leaves the queue, drops the body, and cuts a connection still mid-exchange. */

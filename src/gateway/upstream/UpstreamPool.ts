@@ -3,7 +3,7 @@
 // cause (causes.ts) that failover and the breakers act on.
 import type { ConnectionFactory, OutgoingRequest } from './Connection';
 import { NodePool } from './NodePool';
-import { UpstreamCall, type UpstreamAnswer } from './UpstreamCall';
+import { UpstreamCall, type CallHandlers, type UpstreamAnswer } from './UpstreamCall';
 import { RawConnection } from './RawConnection';
 
 export interface UpstreamPoolOptions {
@@ -37,10 +37,33 @@ export class UpstreamPool {
    * request whose body is JSON (or empty where HTTP allows it); rejects with an UpstreamError.
    */
   call(addr: string, method: string, path: string, body: Buffer | undefined, contentType: string | undefined, timeoutMs = this.#opts.timeoutMs): Promise<UpstreamAnswer> {
+    return new Promise((resolve, reject) => {
+      const handlers: CallHandlers = { onAnswer: resolve, onFailure: reject, onSlow() {} };
+      // The fan-out's calls (stats, cache reset) are safe to send twice.
+      this.start(addr, method, path, body, contentType, { idempotent: true, slowAfterMs: 0, timeoutMs }, handlers);
+    });
+  }
+
+  /**
+   * The same call with its ends as callbacks, and a handle to cancel it: what hedged reads use.
+   * `idempotent` allows the one retry on a fresh connection; `slowAfterMs` (0 = never) calls
+   * `handlers.onSlow` once while the call goes on.
+   */
+  start(
+    addr: string,
+    method: string,
+    path: string,
+    body: Buffer | undefined,
+    contentType: string | undefined,
+    o: { readonly idempotent: boolean; readonly slowAfterMs: number; readonly timeoutMs?: number },
+    handlers: CallHandlers,
+  ): UpstreamCall {
     const node = this.#node(addr);
     const request: OutgoingRequest = { method, path, body, contentType, requestId: String(++this.#lastId) };
-    const limits = { timeoutMs, waitTimeoutMs: this.#opts.waitTimeoutMs };
-    return new Promise((resolve, reject) => new UpstreamCall(node, request, limits, resolve, reject).start());
+    const limits = { timeoutMs: o.timeoutMs ?? this.#opts.timeoutMs, waitTimeoutMs: this.#opts.waitTimeoutMs, idempotent: o.idempotent, slowAfterMs: o.slowAfterMs };
+    const call = new UpstreamCall(node, request, limits, handlers);
+    call.start();
+    return call;
   }
 
   /** Connections open, idle and callers waiting for `addr`; undefined for a node never called. */

@@ -1,5 +1,6 @@
 // The gateway's status feed against fake slaves: rates, percentiles and hit rates per member and
-// for the cluster, member states, events, alerts, and that nobody is called until someone looks.
+// for the cluster, member states (health from the gateway's own health checker), events, alerts,
+// and that nobody is called for the page until someone looks.
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { StatusFeed, stateOf } from '../../../src/gateway/ui/statusFeed';
@@ -15,23 +16,26 @@ describe('status feed', () => {
 
   /** A feed that samples only when the test calls tick(). */
   const feedOf = (memberFlags?: (id: string) => MemberFlags | undefined): StatusFeed => {
-    const feed = new StatusFeed({ nodes: gw.parts.nodes, membership, counters: gw.parts.counters, routing: 'owner', startedAt: Date.now(), intervalMs: 3_600_000, reprobeMs: 20, memberFlags });
+    const feed = new StatusFeed({ nodes: gw.parts.nodes, membership, counters: gw.parts.counters, routing: 'owner', startedAt: Date.now(), intervalMs: 3_600_000, memberFlags });
     feeds.push(feed);
     return feed;
   };
   const member = (feed: StatusFeed, id: string) => feed.snapshot().members.find((m) => m.id === id)!;
   const subjectOwnedBy = (id: string): string => {
-    for (let i = 1; ; i++) {
+    for (let i = 1; i < 10_000; i++) {
       const s = `33:${String(i).padStart(6, '0')}`;
       if (gw.parts.nodes.ring.owner(s) === id) return s;
     }
+    throw new Error(`${id} owns no subject: it is not on the ring`);
   };
 
   beforeEach(async () => {
     a = await startFakeSlave('a');
     b = await startFakeSlave('b');
     membership = new ManualMembership(members(a, b));
-    gw = await startTestGateway(membership);
+    // Ejection would take a failing member out of the ring before its breaker opens; the
+    // breaker's events are what one test here looks at (ejection has its own suite).
+    gw = await startTestGateway(membership, (c) => ({ ejection: { ...c.ejection, consecutiveErrors: 0 } }));
   });
   afterEach(async () => {
     for (const f of feeds.splice(0)) f.stop();
@@ -57,10 +61,11 @@ describe('status feed', () => {
     );
   });
 
-  it('turns counters, upstream latencies and stats probes into per-member and cluster figures', async () => {
+  it('turns counters, upstream latencies and stats calls into per-member and cluster figures', async () => {
     const feed = feedOf();
     feed.ensureStarted();
-    await waitFor(() => feed.snapshot().members.every((m) => m.reachable === true), 'the first probes');
+    await gw.parts.health.checkAll();
+    assert.ok(feed.snapshot().members.every((m) => m.reachable === true), 'both pass their health check');
     await feed.tick(); // baseline of the cache counters
     for (let i = 0; i < 6; i++) assert.equal((await post(`${gw.url}/data${SNAPSHOT}`, { ids: 'net_profit', subjects: subjectOwnedBy('a') })).status, 200);
     a.stats = { entries: 5, bytes: 5000, hits: 90, misses: 10 };
@@ -85,24 +90,30 @@ describe('status feed', () => {
     assert.deepEqual(snap.alerts, []);
   });
 
-  it('marks a member down after two failed probes, logs it, and says when none answers', async () => {
+  it("shows the gateway's health verdicts: down after two missed checks, out of the ring, logged, and says when none answers", async () => {
     const feed = feedOf();
     feed.ensureStarted();
-    await waitFor(() => feed.snapshot().members.every((m) => m.reachable === true), 'the first probes');
+    await gw.parts.health.checkAll();
+    assert.ok(feed.snapshot().members.every((m) => m.reachable === true), 'both pass their health check');
     await b.close();
-    await feed.tick();
-    await waitFor(() => member(feed, 'b').state === 'down', 'b shown as down');
+    await gw.parts.health.checkAll();
+    assert.equal(member(feed, 'b').state, 'in_ring', 'one miss is not enough');
+    await gw.parts.health.checkAll();
     let snap = feed.snapshot();
-    assert.equal(member(feed, 'b').in_ring, true, 'still on the ring until membership drops it');
+    assert.equal(member(feed, 'b').state, 'down');
+    assert.equal(member(feed, 'b').in_ring, false, 'routing took it out of the ring');
+    assert.equal(member(feed, 'a').ring_share, 1);
     assert.match(member(feed, 'b').last_error ?? '', /ECONNREFUSED|ECONNRESET/);
-    assert.ok(snap.events.some((e) => e.kind === 'member_down' && e.member === 'b'));
+    // Health events reach the gateway's own feed (this test's feed is a second one over the same nodes).
+    assert.ok(gw.parts.feed.snapshot().events.some((e) => e.kind === 'member_down' && e.member === 'b'));
     assert.equal(snap.alerts[0]?.level, 'warn');
     assert.match(snap.alerts[0]?.text ?? '', /1 of 2 members not answering: b/);
 
     await a.close();
-    await feed.tick();
-    await waitFor(() => member(feed, 'a').state === 'down', 'a shown as down');
+    await gw.parts.health.checkAll();
+    await gw.parts.health.checkAll();
     snap = feed.snapshot();
+    assert.equal(member(feed, 'a').state, 'down');
     assert.equal(snap.alerts[0]?.level, 'error');
     assert.match(snap.alerts[0]?.text ?? '', /cannot reach any member/);
   });
@@ -127,7 +138,7 @@ describe('status feed', () => {
     assert.equal(member(feed, 'a').breaker?.state, 'OPEN');
   });
 
-  it('shows what replication reports: ejected, lagging, applied seq and lag', () => {
+  it('shows what the memberFlags hook reports: ejected, lagging, applied seq and lag', () => {
     const feed = feedOf((id) => (id === 'a' ? { lagging: true, applied_seq: 41, lag: 3 } : undefined));
     const ma = member(feed, 'a');
     assert.equal(ma.state, 'lagging');

@@ -1,14 +1,12 @@
-// The status feed's look at one member, once a second: GET its /stats. The answer gives the cache
-// counters (hit rate over the last interval) and, once replication exists, its applied seq and
-// lag; a failed call is a miss, and two misses in a row mark the member down on the page, long
-// before a dead idle slave's registry lease runs out. It uses its own small keep-alive agent, not
-// the data path's upstream pool, so it neither takes nor disturbs data connections.
+// The status feed's look at one member's cache, once a second while the page is watched: GET its
+// /stats for the cache counters (hit rate over the last interval) and, once replication exists,
+// its applied seq and lag. Whether the member answers at all is not decided here: that is the
+// gateway's health checker (../HealthChecker.ts), which routing uses too. It uses the feed's
+// small keep-alive agent, not the data path's upstream pool, so it neither takes nor disturbs
+// data connections.
 import type { Agent } from 'node:http';
-import { callJson, describeError } from '../../cluster/jsonClient';
+import { callJson } from '../../cluster/jsonClient';
 import { DATA_ROUTES } from '../../shared/routes';
-
-/** Consecutive failed probes after which a member shows as down. */
-export const MISSES_TO_DOWN = 2;
 
 export interface MemberCacheStats {
   readonly entries: number | undefined;
@@ -18,15 +16,9 @@ export interface MemberCacheStats {
   readonly misses: number | undefined;
 }
 
-/** What changed with this probe, for the event log. */
-export type ProbeOutcome = 'ok' | 'up' | 'miss' | 'down' | 'busy';
-
-export class MemberProbe {
+export class MemberStats {
   readonly addr: string;
-  /** undefined until the first probe has answered or failed twice. */
-  reachable: boolean | undefined;
-  misses = 0;
-  lastError: string | undefined;
+  /** The last answered stats; kept when a later call fails. */
   cache: MemberCacheStats | undefined;
   appliedSeq: number | undefined;
   lag: number | undefined;
@@ -43,41 +35,33 @@ export class MemberProbe {
     this.#timeoutMs = timeoutMs;
   }
 
-  async probe(): Promise<ProbeOutcome> {
-    if (this.#inFlight) return 'busy';
+  /** Asks once (unless the previous call is still out); a failed call leaves a gap in the hit rate. */
+  async sample(): Promise<void> {
+    if (this.#inFlight) return;
     this.#inFlight = true;
     try {
       const answer = await callJson(this.addr + DATA_ROUTES.stats, { timeoutMs: this.#timeoutMs, agent: this.#agent });
       const data = answer.envelope?.data as Record<string, unknown> | undefined;
-      if (answer.status !== 200 || !data || typeof data !== 'object') throw new Error(`stats answered ${answer.status}`);
-      return this.#answered(data);
-    } catch (err) {
-      this.lastError = describeError(err);
-      this.misses++;
-      if (this.misses < MISSES_TO_DOWN || this.reachable === false) return 'miss';
-      this.reachable = false;
+      if (answer.status === 200 && data && typeof data === 'object') this.#answered(data);
+      else this.#prevHits = this.#prevMisses = undefined;
+    } catch {
       this.#prevHits = this.#prevMisses = undefined;
-      return 'down';
     } finally {
       this.#inFlight = false;
     }
   }
 
-  /** Hits and misses counted since the previous answered probe; each delta is handed out once. */
+  /** Hits and misses counted since the previous answered call; each delta is handed out once. */
   takeDelta(): { hits: number; misses: number } | undefined {
     const d = this.#delta;
     this.#delta = undefined;
     return d;
   }
 
-  #answered(data: Record<string, unknown>): ProbeOutcome {
-    const wasDown = this.reachable === false;
-    this.reachable = true;
-    this.misses = 0;
-    this.lastError = undefined;
+  #answered(data: Record<string, unknown>): void {
     const c = (data.cache ?? {}) as Record<string, unknown>;
     this.cache = { entries: numberOr(c.entries), bytes: numberOr(c.bytes), max_bytes: numberOr(c.max_bytes), hits: numberOr(c.hits), misses: numberOr(c.misses) };
-    // SPEC section 8: nodes report seq/applied_seq/lag in their stats once replication exists.
+    // Nodes report seq/applied_seq/lag in their stats (docs/api.md, GET /kamaitachi/api/data/v1/stats).
     this.appliedSeq = numberOr(data.applied_seq) ?? numberOr(data.seq);
     this.lag = numberOr(data.lag);
     const { hits, misses } = this.cache;
@@ -90,7 +74,6 @@ export class MemberProbe {
       this.#prevHits = hits;
       this.#prevMisses = misses;
     }
-    return wasDown ? 'up' : 'ok';
   }
 }
 

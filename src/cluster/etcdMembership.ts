@@ -12,7 +12,7 @@ import { createEtcdClient, type EtcdClient } from './etcdClient';
 import { MASTER_NAME, parseRecord, type NodeRecord } from './etcdRecord';
 import { describeError } from './jsonClient';
 import type { Member, MembersListener, MembershipSource, MembershipStatus } from './membership';
-import { sameMembers, sortMembers } from './membership';
+import { sameMembers, sortMembers, memberChanges } from './membership';
 
 export interface EtcdMembershipOptions {
   readonly etcd: EtcdConfig;
@@ -175,17 +175,7 @@ export class EtcdMembership implements MembershipSource {
       [...this.#records].filter(([, r]) => r.role === 'slave').map(([name, r]) => ({ id: name, addr: r.addr })),
     );
     if (sameMembers(members, this.#members)) return;
-    const before = new Set(this.#members.map((m) => m.id));
-    const after = new Set(members.map((m) => m.id));
-    this.#log.info(
-      {
-        event: 'members_changed',
-        joined: members.filter((m) => !before.has(m.id)).map((m) => m.id),
-        left: this.#members.filter((m) => !after.has(m.id)).map((m) => m.id),
-        count: members.length,
-      },
-      'slave membership changed',
-    );
+    this.#log.info({ event: 'members_changed', ...memberChanges(this.#members, members), count: members.length }, 'slave membership changed');
     this.#members = Object.freeze(members);
     for (const l of this.#listeners) l(this.#members);
   }

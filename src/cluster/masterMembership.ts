@@ -6,7 +6,7 @@ import type { Logger } from '../shared/logger';
 import { Backoff } from './backoff';
 import { bearer, callJson, describeError } from './jsonClient';
 import type { Member, MembersListener, MembershipSource, MembershipStatus } from './membership';
-import { sameMembers, sortMembers } from './membership';
+import { sameMembers, sortMembers, memberChanges } from './membership';
 import { CLUSTER_ROUTES } from '../shared/routes';
 import type { MembersWire } from './registryProtocol';
 
@@ -175,17 +175,7 @@ export class MasterMembership implements MembershipSource {
 
   #set(members: Member[]): void {
     if (sameMembers(members, this.#members)) return;
-    const before = new Set(this.#members.map((m) => m.id));
-    const after = new Set(members.map((m) => m.id));
-    this.#log.info(
-      {
-        event: 'members_changed',
-        joined: members.filter((m) => !before.has(m.id)).map((m) => m.id),
-        left: this.#members.filter((m) => !after.has(m.id)).map((m) => m.id),
-        count: members.length,
-      },
-      'slave membership changed',
-    );
+    this.#log.info({ event: 'members_changed', ...memberChanges(this.#members, members), count: members.length }, 'slave membership changed');
     this.#members = Object.freeze(members);
     for (const l of this.#listeners) l(this.#members);
   }

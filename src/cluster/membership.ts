@@ -69,3 +69,10 @@ export function sameMembers(a: readonly Member[], b: readonly Member[]): boolean
 export function sortMembers(members: Iterable<Member>): Member[] {
   return [...members].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
 }
+
+/** Ids that joined and left between two member lists, for the "members_changed" log line. */
+export function memberChanges(before: readonly Member[], after: readonly Member[]): { joined: string[]; left: string[] } {
+  const was = new Set(before.map((m) => m.id));
+  const is = new Set(after.map((m) => m.id));
+  return { joined: after.filter((m) => !was.has(m.id)).map((m) => m.id), left: before.filter((m) => !is.has(m.id)).map((m) => m.id) };
+}

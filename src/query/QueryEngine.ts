@@ -15,12 +15,13 @@ import type { SnapshotSource } from '../cache/SnapshotSaver';
 import { okEnvelope } from '../shared/envelope';
 import type { FinanceStore } from '../store/FinanceStore';
 import type { ApplyEffect } from '../store/records';
-import { rowAsOf } from '../store/frame';
+import { rowAsOf, type Frame } from '../store/frame';
 import type { SubjectEntry } from '../store/SubjectDirectory';
-import { announcedColumn, rowKnownFrom } from './announced';
+import { announcedColumn, announcedOf, rowKnownFrom } from './announced';
 import { ColumnCatalog, type UnknownIds } from './columns';
 import { serializePeriod } from './period';
-import { parsePeriod, parseSnapshot } from './requests';
+import { parsePeriod, parseSnapshot, type SnapshotQuery } from './requests';
+import { seriesKnownAt, topicViewKnownAt } from './pointInTime';
 import { serializeSnapshot, sortRows, type RowRef } from './snapshot';
 import { buildTopicView, viewOrder, type TopicView } from './TopicView';
 
@@ -119,22 +120,38 @@ export class QueryEngine {
       tags.push('T' + topic);
       const view = this.topicView(topic, q.asOf, q.knownAt);
       const held = view.bytes;
-      const order = viewOrder(frame, view, q.sort, q.order);
+      // A view known at a moment versions answer holds its own rows (./pointInTime.ts).
+      const vframe = view.frame ?? frame;
+      const order = viewOrder(vframe, view, q.sort, q.order);
       // A new sort order makes the view bigger: store it again so the budget sees the growth.
       if (view.bytes !== held) this.cache.set(viewKey(topic, q.asOf, q.knownAt), view, ['T' + topic, VIEWS_TAG]);
       const end = Math.min(order.length, q.offset + q.limit);
       const rows: RowRef[] = [];
       for (let i = q.offset; i < end; i++) {
         const row = order[i];
-        rows.push({ row, info: this.store.directory.get(frame.subjects[row])!.info });
+        rows.push({ row, info: view.infos ? view.infos[row] : this.store.directory.get(frame.subjects[row])!.info });
       }
-      return serializeSnapshot(frame, rows, q.ids);
+      return serializeSnapshot(vframe, rows, q.ids);
     }
     const rows: RowRef[] = [];
+    const known = this.#known(q.subjects, tags);
+    const at = q.knownAt > 0 ? seriesKnownAt(this.store, q.subjects, q.knownAt) : undefined;
+    if (at) return this.#snapshotRows(at.frame, at.entries, announcedOf(at.frame), q);
     const announced = q.knownAt > 0 ? announcedColumn(this.store) : undefined;
-    for (const entry of this.#known(q.subjects, tags)) {
+    for (const entry of known) {
       let row = rowAsOf(frame.dates, entry, q.asOf);
       if (announced) row = rowKnownFrom(announced, entry, row, q.knownAt);
+      if (row >= 0) rows.push({ row, info: entry.info });
+    }
+    sortRows(frame, rows, q.sort, q.order);
+    return serializeSnapshot(frame, rows.slice(q.offset, q.offset + q.limit), q.ids);
+  }
+
+  /** The subjects answer over a frame of the series as known at a moment (./pointInTime.ts). */
+  #snapshotRows(frame: Frame, entries: readonly SubjectEntry[], announced: Float64Array, q: SnapshotQuery): string {
+    const rows: RowRef[] = [];
+    for (const entry of entries) {
+      const row = rowKnownFrom(announced, entry, rowAsOf(frame.dates, entry, q.asOf), q.knownAt);
       if (row >= 0) rows.push({ row, info: entry.info });
     }
     sortRows(frame, rows, q.sort, q.order);
@@ -144,8 +161,11 @@ export class QueryEngine {
   #periodData(raw: Buffer, tags: string[], warnings: string[]): string {
     const q = parsePeriod(raw, this.catalog, this.#unknownIds);
     warnings.push(...q.warnings);
+    const known = this.#known(q.subjects, tags);
+    const at = q.knownAt > 0 ? seriesKnownAt(this.store, q.subjects, q.knownAt) : undefined;
+    if (at) return serializePeriod(at.frame, at.entries, q.ids, q.from, q.to, { announced: announcedOf(at.frame), knownAt: q.knownAt });
     const announced = q.knownAt > 0 ? announcedColumn(this.store) : undefined;
-    return serializePeriod(this.store.frame, this.#known(q.subjects, tags), q.ids, q.from, q.to, announced && { announced, knownAt: q.knownAt });
+    return serializePeriod(this.store.frame, known, q.ids, q.from, q.to, announced && { announced, knownAt: q.knownAt });
   }
 
   /**
@@ -167,7 +187,9 @@ export class QueryEngine {
     const key = viewKey(topic, asOf, knownAt);
     let view = this.cache.get(key) as TopicView | undefined;
     if (!view) {
-      view = buildTopicView(this.store, topic, asOf, knownAt > 0 ? { announced: announcedColumn(this.store), knownAt } : undefined);
+      view =
+        (knownAt > 0 ? topicViewKnownAt(this.store, topic, asOf, knownAt) : undefined) ??
+        buildTopicView(this.store, topic, asOf, knownAt > 0 ? { announced: announcedColumn(this.store), knownAt } : undefined);
       this.counters.viewBuilds++;
       this.cache.set(key, view, ['T' + topic, VIEWS_TAG]);
     }

@@ -14,6 +14,12 @@ export interface TopicView {
   readonly rows: Int32Array;
   /** Sorted orders by "<column id><+|->", added lazily by viewOrder. */
   readonly sorted: Map<string, Int32Array>;
+  /**
+   * A view known at a moment some kept versions answer (./pointInTime.ts) holds its rows in a
+   * frame of its own (one row per subject) with each row's subject object; others index the store's frame.
+   */
+  readonly frame?: Frame;
+  readonly infos?: readonly string[];
   /** Bytes held, for the cache budget; grows as sorted orders are added. */
   bytes: number;
 }

@@ -60,6 +60,19 @@ export function announcedColumn(store: FinanceStore): Float64Array {
   return out;
 }
 
+/** Announcement seconds of every row of a frame built for one query (./pointInTime.ts). */
+export function announcedOf(frame: Frame): Float64Array {
+  const out = new Float64Array(frame.length);
+  for (let i = 0; i < frame.length; i++) out[i] = announcedAt(frame.declareDate[i], frame.dates[i]);
+  return out;
+}
+
+/** When a row with this declare date and report_date counts from (unix seconds). */
+export function announcedAt(declareDate: string | null, reportDate: number): number {
+  const s = declareDate === null ? NaN : declareSeconds(declareDate);
+  return s === s ? s : reportDate;
+}
+
 /**
  * The newest row of a subject's series (newest first) with report_date <= asOf (0 = any) that was
  * announced at or before knownAt, starting the search at `from` (the as-of row); -1 if none.

@@ -7,6 +7,7 @@ import type { ApplyEffect, ChangeRecord, ReportRow, WriteOp } from './records';
 import type { RowData } from './frame';
 import { DEFAULT_CATEGORY, DEFAULT_TOPIC, entryFor, type FinanceStore } from './FinanceStore';
 import type { Schema } from './schema';
+import { VersionKeeper } from './ReportVersions';
 
 /**
  * A touched subject's series while a record is applied: each slot is an unchanged row of the
@@ -26,6 +27,8 @@ interface ApplyContext {
   readonly columns: ColumnSetters;
   readonly working: Map<string, Working>;
   readonly effect: ApplyEffect;
+  /** Keeps what a record replaces (./ReportVersions.ts). */
+  readonly versions: VersionKeeper;
 }
 
 /** Per op: what it does to the working series. A new op is one new entry here (and in SQL). */
@@ -37,6 +40,7 @@ const OPS: { [K in WriteOp['op']]: (ctx: ApplyContext, op: Extract<WriteOp, { op
     const w = series(ctx, op.subject_key);
     if (!w) return;
     const before = w.slots.length;
+    keepDeleted(ctx, w, op.report_date);
     if (op.report_date === undefined) w.slots = [];
     else {
       const dates = ctx.store.frame.dates;
@@ -80,13 +84,14 @@ export interface RecordCounts {
  * counted, in order): a group of writes applied as one step still answers each write.
  */
 export function applyRecordsCounted(store: FinanceStore, records: readonly ChangeRecord[]): { effect: ApplyEffect; counts: RecordCounts[] } {
-  const ctx: ApplyContext = { store, columns: settersFor(store.schema), working: new Map(), effect: emptyEffect() };
+  const ctx: ApplyContext = { store, columns: settersFor(store.schema), working: new Map(), effect: emptyEffect(), versions: new VersionKeeper(store.versions) };
   const counts: RecordCounts[] = [];
   const e = ctx.effect;
   for (const record of records) {
     const i = e.inserted;
     const u = e.updated;
     const d = e.deleted;
+    ctx.versions.begin(record.time);
     for (const op of record.ops) (OPS[op.op] as (c: ApplyContext, o: WriteOp) => void)(ctx, op);
     counts.push({ inserted: e.inserted - i, updated: e.updated - u, deleted: e.deleted - d });
   }
@@ -110,7 +115,9 @@ function upsertRow(ctx: ApplyContext, row: ReportRow): void {
     let slot = w.slots[i];
     if ((typeof slot === 'number' ? frame.dates[slot] : slot.date) !== row.report_date) continue;
     if (typeof slot === 'number') w.slots[i] = slot = frame.row(slot);
+    const old = ctx.versions.before(w.subject, slot, row);
     setColumns(ctx.columns, slot, row);
+    ctx.versions.after(w.subject, old, slot, row);
     matched = true;
   }
   if (matched) {
@@ -129,9 +136,19 @@ function upsertRow(ctx: ApplyContext, row: ReportRow): void {
     values: new Float64Array(ctx.store.schema.indicators.length).fill(NaN),
   };
   setColumns(ctx.columns, fresh, row);
+  ctx.versions.created(w.subject, fresh.date, row);
   w.slots.push(fresh);
   w.unsorted = true;
   ctx.effect.inserted++;
+}
+
+/** Keeps the rows a delete removes (all of the subject's when `date` is undefined). */
+function keepDeleted(ctx: ApplyContext, w: Working, date: number | undefined): void {
+  const frame = ctx.store.frame;
+  for (const s of w.slots) {
+    const d = typeof s === 'number' ? frame.dates[s] : s.date;
+    if (date === undefined || d === date) ctx.versions.deleted(w.subject, d, () => (typeof s === 'number' ? frame.row(s) : s));
+  }
 }
 
 /** The working series of a subject (its rows by index); undefined if the subject is unknown. */

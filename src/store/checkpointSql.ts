@@ -6,6 +6,7 @@ import type { Database, SqlValue, Statement } from 'sql.js';
 import { DEFAULT_CATEGORY, DEFAULT_TOPIC } from './FinanceStore';
 import type { ChangeRecord, ReportRow, WriteOp } from './records';
 import { CREATE_META_SQL, discoverSchema, META_TABLE, TABLE } from './schema';
+import { VersionsSql } from './versionsSql';
 
 /** Columns a write may set in SQL: every column of the table except the id and the keys. */
 function writableColumns(db: Database): ReadonlySet<string> {
@@ -28,6 +29,8 @@ export class SqlApplier {
   readonly #columns: ReadonlySet<string>;
   /** Prepared statements by SQL text (the column set of a row decides the text). */
   readonly #stmts = new Map<string, Statement>();
+  /** Keeps what a record replaces in report_versions (./versionsSql.ts). */
+  readonly versions: VersionsSql;
 
   constructor(db: Database, file: string) {
     discoverSchema(db, file); // refuses a file that is not a finance_data database
@@ -35,6 +38,7 @@ export class SqlApplier {
     const cols = new Set<string>();
     for (const c of writableColumns(db)) if (SAFE_NAME.test(c)) cols.add(c);
     this.#columns = cols;
+    this.versions = new VersionsSql(db, (sql, params) => this.run(sql, params));
   }
 
   /** Applies records in order, in one transaction (all or none). */
@@ -42,6 +46,7 @@ export class SqlApplier {
     this.#db.run('BEGIN');
     try {
       for (const record of records) {
+        this.versions.begin(record.time);
         for (const op of record.ops) (SQL_OPS[op.op] as (a: SqlApplier, o: WriteOp) => void)(this, op);
       }
       this.#db.run('COMMIT');
@@ -102,11 +107,13 @@ export class SqlApplier {
       vals.push(row[key]);
     }
     if (cols.length > 0) {
+      this.versions.beforeUpdate(row.subject_key, row.report_date, cols, vals);
       const set = cols.map((c) => `"${c}" = ?`).join(', ');
       const changed = this.run(`UPDATE ${TABLE} SET ${set} WHERE subject_key = ? AND report_date = ?`, [...vals, row.subject_key, row.report_date]);
       if (changed > 0) return;
     } else if (this.exists(row.subject_key, row.report_date)) return;
     // A new row: the derived and default columns first, then what the row gives.
+    this.versions.created(row.subject_key, row.report_date);
     const sep = row.subject_key.indexOf(':');
     const derived: Record<string, SqlValue> = {
       market_code: sep >= 0 ? row.subject_key.slice(0, sep) : '',
@@ -135,6 +142,7 @@ const SQL_OPS: { [K in WriteOp['op']]: (a: SqlApplier, op: Extract<WriteOp, { op
     for (const row of op.rows) a.upsertRow(row);
   },
   delete(a, op) {
+    a.versions.beforeDelete(op.subject_key, op.report_date);
     if (op.report_date === undefined) a.run(`DELETE FROM ${TABLE} WHERE subject_key = ?`, [op.subject_key]);
     else a.run(`DELETE FROM ${TABLE} WHERE subject_key = ? AND report_date = ?`, [op.subject_key, op.report_date]);
   },

@@ -138,6 +138,21 @@ export class GrowableFrame implements Frame {
     };
   }
 
+  /** Appends row `i` of `src` (another frame); FinanceStore.makeRoom first, or a frame sized for it. */
+  copyRow(src: Frame, i: number): void {
+    const at = this.length++;
+    this.subjects[at] = src.subjects[i];
+    this.dates[at] = src.dates[i];
+    this.endDate[at] = src.endDate[i];
+    this.year[at] = src.year[i];
+    this.period[at] = src.period[i];
+    this.declareDate[at] = src.declareDate[i];
+    this.topic[at] = src.topic[i];
+    this.stockName[at] = src.stockName[i];
+    this.category[at] = src.category[i];
+    for (let j = 0; j < this.values.length; j++) this.values[j][at] = src.values[j][i];
+  }
+
   /**
    * Appends rows [start, end) of `src` (this frame or another one) to the end of this frame;
    * FinanceStore.makeRoom first. Numbers are copied a column at a time.

@@ -94,26 +94,28 @@ export function referenceApply(ref: Reference, record: ChangeRecord): void {
   }
 }
 
+/** One reference row in dump form (what memory keeps of it). */
+export function dumpRow(r: Record<string, Value>, indicators: readonly string[]): DumpRow {
+  const text = (v: Value | undefined): string | null => (v === null || v === undefined ? null : String(v));
+  return {
+    date: Number(r.report_date),
+    endDate: text(r.end_date),
+    year: text(r.year),
+    period: text(r.period),
+    declareDate: text(r.declare_date),
+    topic: text(r.topic) ?? DEFAULT_TOPIC,
+    stockName: text(r.stock_name),
+    category: text(r.category),
+    values: indicators.map((i) => (r[i] === null || r[i] === undefined ? NaN : Number(r[i]))),
+  };
+}
+
 /** The reference in dump form, for `indicators` of the store's schema. */
 export function dumpReference(ref: Reference, indicators: readonly string[]): Record<string, DumpSubject> {
   const text = (v: Value | undefined): string | null => (v === null || v === undefined ? null : String(v));
   const out: Record<string, DumpSubject> = {};
   for (const s of [...ref.keys()].sort()) {
-    const rows = [...ref.get(s)!.values()]
-      .sort((a, b) => Number(b.report_date) - Number(a.report_date))
-      .map(
-        (r): DumpRow => ({
-          date: Number(r.report_date),
-          endDate: text(r.end_date),
-          year: text(r.year),
-          period: text(r.period),
-          declareDate: text(r.declare_date),
-          topic: text(r.topic) ?? DEFAULT_TOPIC,
-          stockName: text(r.stock_name),
-          category: text(r.category),
-          values: indicators.map((i) => (r[i] === null || r[i] === undefined ? NaN : Number(r[i]))),
-        }),
-      );
+    const rows = [...ref.get(s)!.values()].sort((a, b) => Number(b.report_date) - Number(a.report_date)).map((r) => dumpRow(r, indicators));
     const newest = rows[0];
     // The newest row that names the company, and the newest that gives a category.
     const name = rows.find((r) => r.stockName !== null && r.stockName !== '')?.stockName ?? s;

@@ -7,13 +7,8 @@ import { SqlApplier } from '../../src/store/checkpointSql';
 import { FinanceStore } from '../../src/store/FinanceStore';
 import type { ChangeRecord } from '../../src/store/records';
 import { makeDb, openReference, tempDir } from '../helpers';
-import { randomRecords, referenceFrom } from './_store';
-import { canonical, keptOf, VersionsReference } from './_versions';
-
-/** Random records one day apart from 2022-01-01 (times are what versions are stamped with). */
-export function timedRecords(store: FinanceStore, count: number, seed: number): ChangeRecord[] {
-  return randomRecords(store, count, seed).map((r, i) => ({ ...r, time: 1_640_995_200_000 + i * 86_400_000 }));
-}
+import { referenceFrom } from './_store';
+import { canonical, keptOf, timedRecords, VersionsReference } from './_versions';
 
 describe('report versions', () => {
   it('keeps what the reference keeps, in memory and in the SQL twin, and reads back from the file', async (t) => {

@@ -3,7 +3,7 @@
 import type { FinanceStore } from '../../src/store/FinanceStore';
 import type { ChangeRecord } from '../../src/store/records';
 import { DEFAULT_TOPIC } from '../../src/store/FinanceStore';
-import { dumpRow, type DumpRow, type Reference } from './_store';
+import { dumpRow, randomRecords, type DumpRow, type Reference } from './_store';
 
 type Value = string | number | null;
 
@@ -125,4 +125,9 @@ export function keptOf(store: FinanceStore): Array<{ subject: string; row: DumpR
 export function canonical<T extends { subject: string; row: DumpRow; replacedAt: number }>(list: readonly T[]): T[] {
   const k = (x: T): string => `${x.subject}|${String(x.replacedAt).padStart(15, '0')}|${String(x.row.date).padStart(12, '0')}|${JSON.stringify(x.row)}`;
   return [...list].sort((a, b) => (k(a) < k(b) ? -1 : k(a) > k(b) ? 1 : 0));
+}
+
+/** Random records one day apart from 2022-01-01 (times are what versions are stamped with). */
+export function timedRecords(store: FinanceStore, count: number, seed: number): ChangeRecord[] {
+  return randomRecords(store, count, seed).map((r, i) => ({ ...r, time: 1_640_995_200_000 + i * 86_400_000 }));
 }

@@ -21,7 +21,7 @@ import { announcedColumn, announcedOf, rowKnownFrom } from './announced';
 import { ColumnCatalog, type UnknownIds } from './columns';
 import { serializePeriod } from './period';
 import { parsePeriod, parseSnapshot, type SnapshotQuery } from './requests';
-import { seriesKnownAt, topicViewKnownAt } from './pointInTime';
+import { pageOf, seriesKnownAt, topicViewKnownAt } from './pointInTime';
 import { serializeSnapshot, sortRows, type RowRef } from './snapshot';
 import { buildTopicView, viewOrder, type TopicView } from './TopicView';
 
@@ -120,18 +120,21 @@ export class QueryEngine {
       tags.push('T' + topic);
       const view = this.topicView(topic, q.asOf, q.knownAt);
       const held = view.bytes;
-      // A view known at a moment versions answer holds its own rows (./pointInTime.ts).
-      const vframe = view.frame ?? frame;
-      const order = viewOrder(vframe, view, q.sort, q.order);
+      const order = viewOrder(frame, view, q.sort, q.order);
       // A new sort order makes the view bigger: store it again so the budget sees the growth.
       if (view.bytes !== held) this.cache.set(viewKey(topic, q.asOf, q.knownAt), view, ['T' + topic, VIEWS_TAG]);
       const end = Math.min(order.length, q.offset + q.limit);
+      // A view known at a moment versions answer takes rows from two frames (./pointInTime.ts).
+      if (view.source) {
+        const page = pageOf(view.source, order, q.offset, end);
+        return serializeSnapshot(page.frame, page.rows, q.ids);
+      }
       const rows: RowRef[] = [];
       for (let i = q.offset; i < end; i++) {
         const row = order[i];
-        rows.push({ row, info: view.infos ? view.infos[row] : this.store.directory.get(frame.subjects[row])!.info });
+        rows.push({ row, info: this.store.directory.get(frame.subjects[row])!.info });
       }
-      return serializeSnapshot(vframe, rows, q.ids);
+      return serializeSnapshot(frame, rows, q.ids);
     }
     const rows: RowRef[] = [];
     const known = this.#known(q.subjects, tags);

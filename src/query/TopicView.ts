@@ -15,13 +15,20 @@ export interface TopicView {
   /** Sorted orders by "<column id><+|->", added lazily by viewOrder. */
   readonly sorted: Map<string, Int32Array>;
   /**
-   * A view known at a moment some kept versions answer (./pointInTime.ts) holds its rows in a
-   * frame of its own (one row per subject) with each row's subject object; others index the store's frame.
+   * A view known at a moment some kept versions answer (./pointInTime.ts): its rows are positions
+   * into this source; other views' rows index the store's frame.
    */
-  readonly frame?: Frame;
-  readonly infos?: readonly string[];
+  readonly source?: ViewSource;
   /** Bytes held, for the cache budget; grows as sorted orders are added. */
   bytes: number;
+}
+
+/** Rows from more than one frame: per view row, which frame, the row in it, its subject object. */
+export interface ViewSource {
+  readonly frames: readonly Frame[];
+  readonly which: Uint8Array;
+  readonly at: Int32Array;
+  readonly infos: readonly string[];
 }
 
 /** Bytes of a view besides its row arrays (object, map, strings). */
@@ -57,7 +64,7 @@ export function viewOrder(frame: Frame, view: TopicView, sort: Column, order: 1 
   const key = sort.id + (order === 1 ? '+' : '-');
   let idx = view.sorted.get(key);
   if (!idx) {
-    idx = orderRows(sortValues(frame, sort), view.rows, order);
+    idx = orderRows(view.source ? gathered(view.source, sort) : sortValues(frame, sort), view.rows, order);
     view.sorted.set(key, idx);
     view.bytes += idx.byteLength;
   }
@@ -87,5 +94,13 @@ export function orderRows(col: Float64Array, rows: Int32Array, order: 1 | -1): I
   const out = new Int32Array(n);
   for (let i = 0; i < m; i++) out[i] = rows[dense[i]];
   for (let i = 0; i < nulls.length; i++) out[m + i] = nulls[i];
+  return out;
+}
+
+/** The sort column of a view with a source, by view position. */
+function gathered(source: ViewSource, sort: Column): Float64Array {
+  const cols = source.frames.map((f) => sortValues(f, sort));
+  const out = new Float64Array(source.at.length);
+  for (let i = 0; i < out.length; i++) out[i] = cols[source.which[i]][source.at[i]];
   return out;
 }

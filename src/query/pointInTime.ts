@@ -9,7 +9,8 @@ import { entryFor } from '../store/FinanceStore';
 import { GrowableFrame, rowAsOf, type Frame } from '../store/frame';
 import { subjectInfo, type SubjectEntry } from '../store/SubjectDirectory';
 import { announcedAt, announcedColumn } from './announced';
-import type { TopicView } from './TopicView';
+import type { RowRef } from './snapshot';
+import type { TopicView, ViewSource } from './TopicView';
 
 /** One row of a series at a moment: in the store's frame or among the kept versions. */
 interface RowAt {
@@ -89,7 +90,9 @@ export function seriesKnownAt(store: FinanceStore, subjects: readonly string[], 
 
 /**
  * A topic view known at `knownAt` (see ./TopicView.ts), or undefined when no kept version was
- * replaced after that moment: then the plain view (current rows) is the answer.
+ * replaced after that moment: then the plain view (current rows) is the answer. Its rows come
+ * from two frames (the data and the kept versions), so it holds (frame, row) pairs and its
+ * positions as rows; a sort column is gathered once per sort, a page's rows copied per answer.
  */
 export function topicViewKnownAt(store: FinanceStore, topic: string, asOf: number, knownAt: number): TopicView | undefined {
   const ms = knownAt * 1000;
@@ -97,36 +100,84 @@ export function topicViewKnownAt(store: FinanceStore, topic: string, asOf: numbe
   if (versions.latest <= ms) return undefined;
   const { frame, directory } = store;
   const announced = announcedColumn(store);
-  // Deleted subjects may have had a report then: the union of both lists, in key order.
-  const subjects = new Set(directory.subjects);
-  for (const s of versions.subjects) subjects.add(s);
-  const keys = [...subjects].sort();
-  const out = new GrowableFrame(frame.values.length, keys.length);
+  const frames: readonly Frame[] = [frame, versions.frame!];
+  // Deleted subjects may have had a report then: merged into the directory's key order.
+  const gone = [...versions.subjects].filter((s) => !directory.get(s)).sort();
+  const held = directory.subjects;
+  const which: number[] = [];
+  const at: number[] = [];
   const infos: string[] = [];
-  for (const subject of keys) {
+  for (let i = 0, j = 0; i < held.length || j < gone.length; ) {
+    const subject = j >= gone.length || (i < held.length && held[i] < gone[j]) ? held[i++] : gone[j++];
     const entry = directory.get(subject);
-    if (!versionsMatter(store, subject, ms)) {
-      if (!entry) continue;
-      // As ./TopicView.ts picks it: the newest row of the topic at or before asOf, known by then.
-      let row = rowAsOf(frame.dates, entry, asOf);
-      if (row < 0) continue;
-      while (row < entry.end && (frame.topic[row] !== topic || announced[row] > knownAt)) row++;
-      if (row >= entry.end) continue;
-      out.copyRow(frame, row);
-      infos.push(entry.info);
+    if (versionsMatter(store, subject, ms)) {
+      const pick = pickKnownAt(store, subject, entry, ms, topic, asOf, knownAt);
+      if (!pick) continue;
+      which.push(pick.frame === frame ? 0 : 1);
+      at.push(pick.row);
+      infos.push(entry?.info ?? subjectInfo(subject, pick.frame.stockName[pick.row] || subject, pick.frame.category[pick.row] ?? DEFAULT_CATEGORY));
       continue;
     }
-    const pick = seriesAt(store, subject, ms).find(
-      (r) => (asOf <= 0 || r.frame.dates[r.row] <= asOf) && r.frame.topic[r.row] === topic && announcedAt(r.frame.declareDate[r.row], r.frame.dates[r.row]) <= knownAt,
-    );
-    if (!pick) continue;
-    out.copyRow(pick.frame, pick.row);
-    infos.push(entry?.info ?? subjectInfo(subject, pick.frame.stockName[pick.row] || subject, pick.frame.category[pick.row] ?? DEFAULT_CATEGORY));
+    if (!entry) continue;
+    // As ./TopicView.ts picks it: the newest row of the topic at or before asOf, known by then.
+    let row = rowAsOf(frame.dates, entry, asOf);
+    if (row < 0) continue;
+    while (row < entry.end && (frame.topic[row] !== topic || announced[row] > knownAt)) row++;
+    if (row >= entry.end) continue;
+    which.push(0);
+    at.push(row);
+    infos.push(entry.info);
   }
-  const n = out.length;
+  const n = at.length;
   const rows = new Int32Array(n);
   for (let i = 0; i < n; i++) rows[i] = i;
-  // The rows' numbers, string slots and subject objects, roughly.
-  const bytes = 128 + n * (4 + 8 * (out.values.length + 1) + 8 * 8 + 64);
-  return { topic, asOf, knownAt, rows, sorted: new Map(), bytes, frame: out, infos };
+  const source: ViewSource = { frames, which: Uint8Array.from(which), at: Int32Array.from(at), infos };
+  return { topic, asOf, knownAt, rows, sorted: new Map(), bytes: 128 + n * 13 + infos.length * 8, source };
+}
+
+/** A page of a view with a source: its rows copied into a small frame, with their subject objects. */
+export function pageOf(source: ViewSource, order: Int32Array, offset: number, end: number): { frame: Frame; rows: RowRef[] } {
+  const out = new GrowableFrame(source.frames[0].values.length, Math.max(0, end - offset));
+  const rows: RowRef[] = [];
+  for (let i = offset; i < end; i++) {
+    const p = order[i];
+    rows.push({ row: out.length, info: source.infos[p] });
+    out.copyRow(source.frames[source.which[p]], source.at[p]);
+  }
+  return { frame: out, rows };
+}
+
+/**
+ * The row a topic view takes for a subject whose kept versions matter at `ms`: the newest report
+ * of the topic at or before asOf and announced by knownAt among the versions current then.
+ * Without building the series: the newest such current row whose date no version replaces, or
+ * the newest such chosen version, whichever is newer.
+ */
+function pickKnownAt(store: FinanceStore, subject: string, entry: SubjectEntry | undefined, ms: number, topic: string, asOf: number, knownAt: number): RowAt | undefined {
+  const { frame } = store;
+  const versions = store.versions;
+  const vf = versions.frame!;
+  const replacedAt = versions.replacedAt;
+  const rows = versions.of(subject)!.rows;
+  const chosen = new Map<number, number>();
+  for (const v of rows) {
+    const t = replacedAt[v];
+    if (t <= ms) continue;
+    const prev = chosen.get(vf.dates[v]);
+    if (prev === undefined || t < prev) chosen.set(vf.dates[v], t);
+  }
+  const fits = (f: Frame, r: number, ann: number): boolean => (asOf <= 0 || f.dates[r] <= asOf) && f.topic[r] === topic && ann <= knownAt;
+  let best: RowAt | undefined;
+  for (const v of rows) {
+    if (chosen.get(vf.dates[v]) !== replacedAt[v] || !fits(vf, v, announcedAt(vf.declareDate[v], vf.dates[v]))) continue;
+    if (!best || vf.dates[v] > vf.dates[best.row]) best = { frame: vf, row: v };
+  }
+  if (entry) {
+    const announced = announcedColumn(store);
+    for (let r = rowAsOf(frame.dates, entry, asOf); r >= 0 && r < entry.end; r++) {
+      if (best && frame.dates[r] <= best.frame.dates[best.row]) break;
+      if (!chosen.has(frame.dates[r]) && fits(frame, r, announced[r])) return { frame, row: r };
+    }
+  }
+  return best;
 }

@@ -246,6 +246,27 @@ describe('examples against cluster up with 2 slaves', () => {
     }
   });
 
+  it('point-in-time.sh reads a restated and deleted report as known after each write, and exits 0', async () => {
+    const env = { ...process.env, KMT_GATEWAY: up.gateway };
+    const r = await run(procs, 'bash', [join(EXAMPLES, 'point-in-time.sh')], { cwd: dir, env });
+    assert.equal(r.code, 0, `${r.stderr}\n${r.stdout.slice(-2000)}`);
+    for (const want of [
+      /after the first write\): snapshot 100, period 100$/m,
+      /after the first restatement\): snapshot 150, period 150$/m,
+      /after the second restatement\): snapshot 175, period 175$/m,
+      /after the delete\): snapshot deleted, period deleted$/m,
+      /^restate it to 150: +seq \d+, inserted 0, updated 1$/m,
+      /^delete it: +seq \d+, deleted 1$/m,
+    ]) {
+      assert.match(r.stdout, want);
+    }
+    // Without known_at the data reads as before the script: its report is gone again.
+    const subject = /^subject (\S+),/m.exec(r.stdout)![1];
+    const res = await fetch(`${up.gateway}/data${API}/snapshot`, { method: 'POST', body: JSON.stringify({ ids: 'report_date', subjects: subject }) });
+    const latest = ((await res.json()) as { data: Array<{ data: { report_date: number } }> }).data[0].data.report_date;
+    assert.ok(latest < 4102358400, `newest report ${latest}`);
+  });
+
   // Last: it adds 2024 reports to the cluster's data.
   it('import.sh imports CSV and SQL through the gateway, reads the rows back, and imports offline; exits 0', async () => {
     const env = { ...process.env, KMT: `${process.execPath} ${BUNDLE}`, KMT_GATEWAY: up.gateway };

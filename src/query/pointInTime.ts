@@ -38,13 +38,7 @@ function seriesAt(store: FinanceStore, subject: string, ms: number): RowAt[] {
   const vf = versions.frame!;
   const replacedAt = versions.replacedAt;
   // Per report date, the replaced_at of the version current at `ms`.
-  const chosen = new Map<number, number>();
-  for (const v of kept.rows) {
-    const t = replacedAt[v];
-    if (t <= ms) continue;
-    const prev = chosen.get(vf.dates[v]);
-    if (prev === undefined || t < prev) chosen.set(vf.dates[v], t);
-  }
+  const chosen = chosenAt(kept.dates, kept.times, ms);
   if (entry) for (let r = entry.start; r < entry.end; r++) if (!chosen.has(frame.dates[r])) out.push({ frame, row: r });
   for (const v of kept.rows) if (chosen.get(vf.dates[v]) === replacedAt[v]) out.push({ frame: vf, row: v });
   // Stable: rows of one date keep their order.
@@ -111,7 +105,7 @@ export function topicViewKnownAt(store: FinanceStore, topic: string, asOf: numbe
     const subject = j >= gone.length || (i < held.length && held[i] < gone[j]) ? held[i++] : gone[j++];
     const entry = directory.get(subject);
     if (versionsMatter(store, subject, ms)) {
-      const pick = pickKnownAt(store, subject, entry, ms, topic, asOf, knownAt);
+      const pick = pickKnownAt(store, subject, entry, ms, topic, asOf, knownAt, announced);
       if (!pick) continue;
       which.push(pick.frame === frame ? 0 : 1);
       at.push(pick.row);
@@ -151,33 +145,61 @@ export function pageOf(source: ViewSource, order: Int32Array, offset: number, en
  * The row a topic view takes for a subject whose kept versions matter at `ms`: the newest report
  * of the topic at or before asOf and announced by knownAt among the versions current then.
  * Without building the series: the newest such current row whose date no version replaces, or
- * the newest such chosen version, whichever is newer.
+ * the newest such chosen version, whichever is newer. A subject keeps few versions, so they are
+ * compared pairwise (a Map keyed by dates, which are not small integers, costs more here).
  */
-function pickKnownAt(store: FinanceStore, subject: string, entry: SubjectEntry | undefined, ms: number, topic: string, asOf: number, knownAt: number): RowAt | undefined {
+function pickKnownAt(store: FinanceStore, subject: string, entry: SubjectEntry | undefined, ms: number, topic: string, asOf: number, knownAt: number, announced: Float64Array): RowAt | undefined {
   const { frame } = store;
   const versions = store.versions;
   const vf = versions.frame!;
-  const replacedAt = versions.replacedAt;
-  const rows = versions.of(subject)!.rows;
-  const chosen = new Map<number, number>();
-  for (const v of rows) {
-    const t = replacedAt[v];
-    if (t <= ms) continue;
-    const prev = chosen.get(vf.dates[v]);
-    if (prev === undefined || t < prev) chosen.set(vf.dates[v], t);
-  }
-  const fits = (f: Frame, r: number, ann: number): boolean => (asOf <= 0 || f.dates[r] <= asOf) && f.topic[r] === topic && ann <= knownAt;
-  let best: RowAt | undefined;
-  for (const v of rows) {
-    if (chosen.get(vf.dates[v]) !== replacedAt[v] || !fits(vf, v, announcedAt(vf.declareDate[v], vf.dates[v]))) continue;
-    if (!best || vf.dates[v] > vf.dates[best.row]) best = { frame: vf, row: v };
-  }
-  if (entry) {
-    const announced = announcedColumn(store);
-    for (let r = rowAsOf(frame.dates, entry, asOf); r >= 0 && r < entry.end; r++) {
-      if (best && frame.dates[r] <= best.frame.dates[best.row]) break;
-      if (!chosen.has(frame.dates[r]) && fits(frame, r, announced[r])) return { frame, row: r };
+  const { rows, dates: vdates, times } = versions.of(subject)!;
+  const n = rows.length;
+  // Per date, the earliest replaced_at after `ms`: pairwise for the few versions a subject
+  // usually keeps, through a map for many.
+  const chosen = n > 32 ? chosenAt(vdates, times, ms) : undefined;
+  /** The k-th kept version is the one current at `ms` for its date: replaced after ms, and no version of that date replaced earlier than it but after ms. */
+  const current = (k: number): boolean => {
+    const t = times[k];
+    if (t <= ms) return false;
+    const d = vdates[k];
+    if (chosen) return chosen.get(d) === t;
+    for (let j = 0; j < n; j++) if (times[j] > ms && times[j] < t && vdates[j] === d) return false;
+    return true;
+  };
+  /** Some version of date d was replaced after `ms`: the current row of that date is not read. */
+  const replaced = (d: number): boolean => {
+    if (chosen) return chosen.has(d);
+    for (let j = 0; j < n; j++) if (vdates[j] === d && times[j] > ms) return true;
+    return false;
+  };
+  let best = -1;
+  let bestDate = -Infinity;
+  for (let k = 0; k < n; k++) {
+    const d = vdates[k];
+    if ((best >= 0 && d <= bestDate) || (asOf > 0 && d > asOf) || !current(k)) continue;
+    const v = rows[k];
+    if (vf.topic[v] === topic && announcedAt(vf.declareDate[v], d) <= knownAt) {
+      best = v;
+      bestDate = d;
     }
   }
-  return best;
+  if (entry) {
+    const dates = frame.dates;
+    for (let r = rowAsOf(dates, entry, asOf); r >= 0 && r < entry.end; r++) {
+      if (best >= 0 && dates[r] <= bestDate) break;
+      if (frame.topic[r] === topic && announced[r] <= knownAt && !replaced(dates[r])) return { frame, row: r };
+    }
+  }
+  return best >= 0 ? { frame: vf, row: best } : undefined;
+}
+
+function chosenAt(dates: readonly number[], times: readonly number[], ms: number): Map<number, number> {
+  const m = new Map<number, number>();
+  for (let k = 0; k < dates.length; k++) {
+    const t = times[k];
+    if (t <= ms) continue;
+    const prev = m.get(dates[k]);
+    if (prev === undefined || t < prev) m.set(dates[k], t);
+  }
+  return m;
 }

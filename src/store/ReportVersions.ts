@@ -15,6 +15,9 @@ export const VERSIONS_TABLE = 'report_versions';
 /** A subject's kept versions: row indices into `ReportVersions.frame`, oldest kept first. */
 export interface SubjectVersions {
   readonly rows: number[];
+  /** report_date and replaced_at of each, beside the indices: reads compare these first. */
+  readonly dates: number[];
+  readonly times: number[];
   /** The latest replaced_at among them: a read at or after it needs none of them. */
   latest: number;
 }
@@ -68,19 +71,35 @@ export class ReportVersions {
     const i = f.push(subject, row);
     this.#replacedAt[i] = replacedAt;
     let s = this.#bySubject.get(subject);
-    if (!s) this.#bySubject.set(subject, (s = { rows: [], latest: -Infinity }));
+    if (!s) this.#bySubject.set(subject, (s = { rows: [], dates: [], times: [], latest: -Infinity }));
     s.rows.push(i);
+    s.dates.push(row.date);
+    s.times.push(replacedAt);
     if (replacedAt > s.latest) s.latest = replacedAt;
     if (replacedAt > this.latest) this.latest = replacedAt;
   }
 
-  /** Doubles the columns (starting small: most files keep few versions). */
+  /**
+   * Doubles the columns (starting small: most files keep few versions), copying the kept rows
+   * grouped by subject: a read of a subject's versions then touches neighbouring memory, not a
+   * row here and there among everyone's (kept in time order, they interleave). Frames handed
+   * out before stay as they were: readers holding one keep valid row indices.
+   */
   #grow(): GrowableFrame {
     const old = this.#frame;
     const next = new GrowableFrame(this.#indicators, old ? old.capacity * 2 : 64);
-    if (old) next.copyRange(old, 0, old.length);
     const t = new Float64Array(next.capacity);
-    t.set(this.#replacedAt.subarray(0, old?.length ?? 0));
+    if (old) {
+      for (const s of this.#bySubject.values()) {
+        const rows = s.rows;
+        for (let k = 0; k < rows.length; k++) {
+          const from = rows[k];
+          t[next.length] = this.#replacedAt[from];
+          rows[k] = next.length;
+          next.copyRow(old, from);
+        }
+      }
+    }
     this.#replacedAt = t;
     this.#frame = next;
     return next;

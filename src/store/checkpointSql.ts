@@ -72,6 +72,7 @@ export class SqlApplier {
       }
     }
     this.#stmts.clear();
+    this.versions.forget();
   }
 
   run(sql: string, params: SqlValue[]): number {

@@ -4,7 +4,7 @@
 // a node loads them at start. The table is created by the first version kept: a file never
 // rewritten gets none. Values are bound parameters; column names come from the file's own
 // table (plain names only).
-import type { Database, SqlValue } from 'sql.js';
+import type { Database, SqlValue, Statement } from 'sql.js';
 import { TABLE } from './schema';
 import { VERSIONS_TABLE } from './ReportVersions';
 
@@ -23,6 +23,8 @@ export class VersionsSql {
   #time = 0;
   /** `subject\0date` of the reports the current record changed or created. */
   readonly #touched = new Set<string>();
+  /** Prepared probes by SQL text (freed by `forget`, as export() requires). */
+  readonly #probes = new Map<string, Statement>();
 
   /** `run`: the applier's statement runner (prepared statements cached there), returns rows changed. */
   constructor(db: Database, run: Run) {
@@ -63,8 +65,7 @@ export class VersionsSql {
     const same = cols.map((c) => `"${c}" IS ?`).join(' AND ');
     if (!this.#created) {
       // No table before the first change: an identical write must not create it.
-      const changes = this.#db.exec(`SELECT 1 FROM ${TABLE} WHERE subject_key = ? AND report_date = ? AND NOT (${same}) LIMIT 1`, [subject, date, ...vals]);
-      if (changes.length === 0) return;
+      if (!this.#found(`SELECT 1 FROM ${TABLE} WHERE subject_key = ? AND report_date = ? AND NOT (${same}) LIMIT 1`, [subject, date, ...vals])) return;
       this.#ensureTable();
     }
     const kept = this.#run(
@@ -108,11 +109,35 @@ export class VersionsSql {
   }
 
   #exists(subject: string, date: number | undefined): boolean {
-    const r =
-      date === undefined
-        ? this.#db.exec(`SELECT 1 FROM ${TABLE} WHERE subject_key = ? LIMIT 1`, [subject])
-        : this.#db.exec(`SELECT 1 FROM ${TABLE} WHERE subject_key = ? AND report_date = ? LIMIT 1`, [subject, date]);
-    return r.length > 0;
+    return date === undefined
+      ? this.#found(`SELECT 1 FROM ${TABLE} WHERE subject_key = ? LIMIT 1`, [subject])
+      : this.#found(`SELECT 1 FROM ${TABLE} WHERE subject_key = ? AND report_date = ? LIMIT 1`, [subject, date]);
+  }
+
+  /** Whether a query finds a row (statements prepared once; the set of texts is bounded by the applier's). */
+  #found(sql: string, params: SqlValue[]): boolean {
+    let stmt = this.#probes.get(sql);
+    if (!stmt) {
+      if (this.#probes.size >= 256) this.forget();
+      stmt = this.#db.prepare(sql);
+      this.#probes.set(sql, stmt);
+    }
+    stmt.bind(params);
+    const found = stmt.step();
+    stmt.reset();
+    return found;
+  }
+
+  /** sql.js's export() frees every prepared statement: forget ours. */
+  forget(): void {
+    for (const s of this.#probes.values()) {
+      try {
+        s.free();
+      } catch {
+        /* already freed by export() */
+      }
+    }
+    this.#probes.clear();
   }
 
   /** Created by the first version kept, so a file never rewritten has no such table. */

@@ -53,6 +53,8 @@ export class SqlApplier {
     } catch (err) {
       this.#db.run('ROLLBACK');
       throw err;
+    } finally {
+      this.versions.end();
     }
   }
 

@@ -20,7 +20,8 @@ export class VersionsSql {
   readonly #columns: string;
   readonly #defs: string;
   #created: boolean;
-  #time = 0;
+  /** The current record's time; undefined outside `SqlApplier.apply` (an offline import keeps no versions). */
+  #time: number | undefined;
   /** `subject\0date` of the reports the current record changed or created. */
   readonly #touched = new Set<string>();
   /** Prepared probes by SQL text (freed by `forget`, as export() requires). */
@@ -55,13 +56,19 @@ export class VersionsSql {
     this.#touched.clear();
   }
 
+  /** After the records: rows upserted outside a record (an offline import) keep nothing. */
+  end(): void {
+    this.#time = undefined;
+    this.#touched.clear();
+  }
+
   /**
    * Before `UPDATE ... SET cols = vals WHERE subject_key, report_date`: keeps the rows the update
    * changes (a row already holding those values is not kept).
    */
   beforeUpdate(subject: string, date: number, cols: readonly string[], vals: readonly SqlValue[]): void {
     const key = subject + '\0' + date;
-    if (cols.length === 0 || this.#touched.has(key)) return;
+    if (this.#time === undefined || cols.length === 0 || this.#touched.has(key)) return;
     const same = cols.map((c) => `"${c}" IS ?`).join(' AND ');
     if (!this.#created) {
       // No table before the first change: an identical write must not create it.
@@ -78,11 +85,12 @@ export class VersionsSql {
 
   /** A row the record inserts: a later change or delete in the same record keeps nothing. */
   created(subject: string, date: number): void {
-    this.#touched.add(subject + '\0' + date);
+    if (this.#time !== undefined) this.#touched.add(subject + '\0' + date);
   }
 
   /** Before a delete of one report (or, without `date`, of the whole subject): keeps the rows it removes. */
   beforeDelete(subject: string, date: number | undefined): void {
+    if (this.#time === undefined) return;
     if (date !== undefined) {
       if (this.#touched.has(subject + '\0' + date)) return;
       if (!this.#exists(subject, date)) return;

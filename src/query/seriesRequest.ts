@@ -36,7 +36,7 @@ export function parseTable(v: unknown, field: string, tables: SeriesTables): Ser
   if (v === undefined || v === null || v === '') throw new KmtError('KMT_MISSING_FIELD', `${field}: is required, a table number: ${describeTables(tables)}`);
   const n = typeof v === 'number' ? v : typeof v === 'string' && /^\d+$/.test(v) ? Number(v) : NaN;
   const t = Number.isSafeInteger(n) ? tables.get(n) : undefined;
-  if (!t) throw new KmtError('KMT_BAD_FIELD', `${field}: unknown table ${describe(v)}; the tables are ${describeTables(tables)}`);
+  if (!t) throw new KmtError('KMT_BAD_FIELD', `${field}: unknown table ${typeof v === 'string' || typeof v === 'number' ? String(v).slice(0, 20) : describe(v)}; the tables are ${describeTables(tables)}`);
   return t;
 }
 

@@ -120,7 +120,7 @@ function parsePoints(v: unknown, table: SeriesTableDef): SeriesPoints {
     if (!Number.isSafeInteger(ts)) throw new KmtError('KMT_BAD_FIELD', `${field}: the key must be a unix time, a non-negative integer such as "1703980800"`);
     const values = (v as Body)[key];
     if (!Array.isArray(values) || values.length !== table.width) {
-      throw new KmtError('KMT_BAD_FIELD', `${field}: must be ${table.width} numbers (table ${table.id} ${table.name}), got ${describe(values)}`);
+      throw new KmtError('KMT_BAD_FIELD', `${field}: must be ${table.width} numbers (table ${table.id} ${table.name}), got ${Array.isArray(values) ? `${values.length} values` : describe(values)}`);
     }
     for (let i = 0; i < values.length; i++) {
       const x: unknown = values[i];

@@ -68,12 +68,11 @@ export class SeriesQuery {
     }
     const s = parseSearch(raw, this.#tables);
     const series = engine.store.series;
-    const ids = s.ids.length > 0 ? s.ids : series.ids(s.table);
+    const entities = s.ids.length > 0 ? s.ids.map((id) => series.get(s.table, id)) : series.inOrder(s.table);
     const end = s.offset + s.limit;
     const rows: string[] = [];
     let count = 0;
-    for (const id of ids) {
-      const e = series.get(s.table, id);
+    for (const e of entities) {
       if (!e) continue;
       const lo = s.startTime > 0 ? firstAtOrAfter(e.times, s.startTime) : 0;
       const hi = s.endTime > 0 ? firstAtOrAfter(e.times, s.endTime + 1) : e.times.length;

@@ -30,15 +30,19 @@ export function tableOfTag(tag: string): number {
   return Number(tag.slice(0, tag.indexOf('/')));
 }
 
-/** One numbered table: entities by id, and their ids in order, kept once first asked for. */
+/** One numbered table: entities by id, and in id order, kept once first asked for. */
 class SeriesTableData {
   readonly entities = new Map<string, SeriesEntity>();
-  #sorted: string[] | undefined;
+  #sorted: SeriesEntity[] | undefined;
 
   set(e: SeriesEntity): void {
     const isNew = !this.entities.has(e.id);
     this.entities.set(e.id, e);
-    if (isNew && this.#sorted) this.#sorted.splice(lowerBound(this.#sorted, e.id), 0, e.id);
+    const sorted = this.#sorted;
+    if (!sorted) return;
+    const i = lowerBound(sorted, e.id);
+    if (isNew) sorted.splice(i, 0, e);
+    else sorted[i] = e;
   }
 
   delete(id: string): boolean {
@@ -47,9 +51,9 @@ class SeriesTableData {
     return true;
   }
 
-  /** Ids in code-unit order; sorted once, then kept in order by set and delete (a binary search each). */
-  sortedIds(): readonly string[] {
-    this.#sorted ??= [...this.entities.keys()].sort(compareIds);
+  /** Entities in id order; sorted once, then kept in order by set and delete (a binary search each). */
+  sorted(): readonly SeriesEntity[] {
+    this.#sorted ??= [...this.entities.values()].sort((a, b) => compareIds(a.id, b.id));
     return this.#sorted;
   }
 }
@@ -61,9 +65,14 @@ export class SeriesStore {
     return this.#tables.get(table)?.entities.get(id);
   }
 
-  /** Ids of a table's entities in id order (JavaScript string order: UTF-16 code units). */
-  ids(table: number): readonly string[] {
-    return this.#tables.get(table)?.sortedIds() ?? [];
+  /** A table's entities in id order (JavaScript string order: UTF-16 code units). */
+  inOrder(table: number): readonly SeriesEntity[] {
+    return this.#tables.get(table)?.sorted() ?? [];
+  }
+
+  /** Ids of a table's entities in id order. */
+  ids(table: number): string[] {
+    return this.inOrder(table).map((e) => e.id);
   }
 
   /** Entities of a table. */
@@ -183,12 +192,12 @@ function compareIds(a: string, b: string): number {
 }
 
 /** First index of `sorted` whose id is not below `id`. */
-export function lowerBound(sorted: readonly string[], id: string): number {
+function lowerBound(sorted: readonly SeriesEntity[], id: string): number {
   let lo = 0;
   let hi = sorted.length;
   while (lo < hi) {
     const mid = (lo + hi) >>> 1;
-    if (sorted[mid] < id) lo = mid + 1;
+    if (sorted[mid].id < id) lo = mid + 1;
     else hi = mid;
   }
   return lo;

@@ -223,4 +223,13 @@ describe('DataInfo time series in a running cluster', () => {
     assert.deepEqual((await get(c.slaves[0].url, 'after-dump', 1)).json.data.data, { 7: [7, 7, 7, 7] });
     assert.deepEqual((await get(c.slaves[0].url, 'kept', 2)).json.data.data, { 5: [5, 5, 5, 5] });
   });
+
+  it('keeps every acknowledged save and delete of a master killed with -9 (journal replay)', async () => {
+    assert.equal((await save(c.master.url, 2, { id: 'acked', data: { 8: [8, 8, 8, 8] } }, '&wait=durable')).status, 200);
+    assert.equal((await del(c.master.url, 'kept', 2)).status, 200);
+    const before = (await get(c.master.url, 'acked', 2)).text;
+    c.master = await c.restart(c.master);
+    assert.equal((await get(c.master.url, 'acked', 2)).text, before);
+    assert.equal((await get(c.master.url, 'kept', 2)).status, 404);
+  });
 });

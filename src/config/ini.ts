@@ -43,6 +43,11 @@ export class Settings {
     return v === undefined ? undefined : parseIntSetting(v, `[${section}] ${key} in ${this.source}`, min, max);
   }
 
+  /** Every key of a section (e.g. [tables]) and where it was read, for sections of free keys. */
+  section(section: string): { readonly values: Readonly<Record<string, string>> | undefined; readonly source: string } {
+    return { values: this.sections[section], source: this.source };
+  }
+
   bool(section: string, key: string): boolean | undefined {
     const v = this.str(section, key);
     if (v === undefined) return undefined;

@@ -5,6 +5,8 @@ import { KmtError } from '../shared/errors';
 import { LOG_LEVELS, type LogLevel } from '../shared/logger';
 import { MASTER_NAME, resolveEtcdConfig, type EtcdConfig, type EtcdFlags } from './etcd';
 import { loadSettings, parseBaseUrl, parseIntSetting } from './ini';
+import { resolveSeriesTables } from './seriesTables';
+import type { SeriesTables } from '../query/seriesTables';
 
 export type NodeRole = 'master' | 'slave';
 
@@ -51,6 +53,8 @@ export interface NodeConfig {
   readonly checkpointRecords: number | undefined;
   /** Checkpoint after this many journal bytes ([database] checkpoint_bytes). Default 64 MiB. */
   readonly checkpointBytes: number | undefined;
+  /** DataInfo tables: the original's 1-3 plus those of [tables] (`4 = my_table:6`; config/seriesTables.ts). */
+  readonly seriesTables: SeriesTables;
   readonly logLevel: LogLevel;
 }
 
@@ -133,6 +137,7 @@ export function resolveNodeConfig(role: NodeRole, flags: NodeFlags): NodeConfig 
     token: flags.token || file.str('security', 'token') || undefined,
     checkpointRecords: file.int('database', 'checkpoint_records', 1) ?? undefined,
     checkpointBytes: file.int('database', 'checkpoint_bytes', 4096) ?? undefined,
+    seriesTables: (({ values, source }) => resolveSeriesTables(values, source))(file.section('tables')),
     logLevel,
   };
   if (config.etcd && role === 'slave' && serviceName === MASTER_NAME) {

@@ -9,7 +9,7 @@ import type { Handler } from '../http/router';
 import { sendError } from '../http/send';
 import { KmtError } from '../shared/errors';
 import type { GatewayCounters } from './counters';
-import { CLUSTER_API, WRITE_ROUTES } from '../shared/routes';
+import { CLUSTER_API, WRITE_PREFIXES, WRITE_ROUTES } from '../shared/routes';
 
 const WRITES = new Set(WRITE_ROUTES);
 const CLUSTER_PREFIX = `${CLUSTER_API}/`;
@@ -20,7 +20,7 @@ const PASSED_ANSWER = ['content-type', 'content-length', 'x-kamaitachi-seq', 'x-
 
 /** True for the routes (after the /data prefix) that only the master answers. */
 export function isMasterRoute(route: string): boolean {
-  return WRITES.has(route.endsWith('/') ? route.slice(0, -1) : route) || route.startsWith(CLUSTER_PREFIX);
+  return WRITES.has(route.endsWith('/') ? route.slice(0, -1) : route) || route.startsWith(CLUSTER_PREFIX) || WRITE_PREFIXES.some((p) => route.startsWith(p));
 }
 
 export interface MasterForwardOptions {

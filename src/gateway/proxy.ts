@@ -16,6 +16,7 @@ import type { Forwarder } from './forward';
 import { isMasterRoute } from './masterForward';
 import type { RateLimiter } from './rateLimit';
 import { RequestInfoCache } from './requestInfo';
+import { seriesKey } from './seriesKey';
 import { MergeError, MergeMemo } from './scatter/merge';
 import { ScatterPlanner, type ScatterKind, type ScatterPlan } from './scatter/plan';
 
@@ -71,7 +72,7 @@ export function dataProxy(deps: DataProxyDeps): Handler {
         const plan = kind && planner.plan(info, kind, nodes.version);
         if (plan) return await scatter(res, plan, upstreamPath);
       }
-      const key = info?.key;
+      const key = info?.key ?? seriesKey(route, info);
       if (key !== undefined) counters.routed_by_subject++;
       else counters.spread++;
       const { answer } = await forwarder.send(key, method, upstreamPath, body, req.headers['content-type'], isRead(method, route));

@@ -3,7 +3,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { KmtError } from '../shared/errors';
 
-export type Method = 'GET' | 'POST' | 'ANY';
+export type Method = 'GET' | 'POST' | 'DELETE' | 'ANY';
 export type Handler = (req: IncomingMessage, res: ServerResponse, path: string) => void | Promise<void>;
 
 interface Entry {

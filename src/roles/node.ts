@@ -21,11 +21,15 @@ import { startHttpServer } from '../http/server';
 import { mountNodeUi } from '../http/ui/nodeUiRoutes';
 import { SubjectTally } from '../http/ui/subjectTally';
 import { mountWriteRoutes } from '../http/writeRoutes';
+import { mountSeriesRoutes } from '../http/seriesRoutes';
+import { SeriesQuery } from '../query/SeriesQuery';
+import { SERIES_ROUTES } from '../shared/routes';
 import { QueryEngine } from '../query/QueryEngine';
 import { Follower } from '../replication/Follower';
 import { FollowerTracker } from '../replication/FollowerTracker';
 import { FeedNotifier, mountFeedRoutes } from '../replication/feedRoutes';
 import { DurableStore } from '../store/DurableStore';
+import type { WriteOp } from '../store/records';
 import { MemberRegistry } from '../cluster/MemberRegistry';
 import { mountRegistryRoutes } from '../cluster/registryRoutes';
 import { startMembership } from '../cluster/heartbeat';
@@ -73,6 +77,7 @@ export async function startDataNode(config: NodeConfig, logger: Logger): Promise
     logger,
   });
   const engine = new QueryEngine(durable.store, { cacheBytes: config.cacheBytes, maxLimit: config.maxLimit, unknownIds: config.unknownIds });
+  const seriesQuery = new SeriesQuery(engine, config.seriesTables, SERIES_ROUTES.get);
 
   if (config.snapshotPath) {
     const loaded = await readSnapshot(config.snapshotPath, durable.store.fingerprint, (e) => engine.restoreEntry(e));
@@ -98,6 +103,7 @@ export async function startDataNode(config: NodeConfig, logger: Logger): Promise
   let stepSeq = durable.seq;
   durable.onApplied((record, effect) => {
     engine.invalidate(effect);
+    seriesQuery.invalidate(effect);
     seq.set(record.seq);
     // Every record of the step is a lag sample, as when records were applied one at a time.
     for (let s = Math.max(stepSeq + 1, record.seq - 10_000); s <= record.seq; s++) tracker?.committed(s);
@@ -143,13 +149,11 @@ export async function startDataNode(config: NodeConfig, logger: Logger): Promise
   const tally = new SubjectTally();
   mountDataRoutes(router, engine, identity, nodeMetrics(engine, identity), logger, tally.observe);
   const uiFeed = mountNodeUi(router, engine, identity, tally);
-  mountWriteRoutes(router, {
-    access,
-    master: config.master,
-    primary: tracker
-      ? { schema: () => engine.store.schema, commit: (ops) => durable.commit(ops), waitReplicated: (s) => tracker.waitReplicated(s) }
-      : undefined,
-  });
+  const primary = tracker
+    ? { schema: () => engine.store.schema, commit: (ops: WriteOp[]) => durable.commit(ops), waitReplicated: (s: number) => tracker.waitReplicated(s) }
+    : undefined;
+  mountWriteRoutes(router, { access, master: config.master, primary });
+  mountSeriesRoutes(router, { series: seriesQuery, tables: config.seriesTables, access, master: config.master, primary, replica, logger });
   if (registry && tracker) {
     const protect = access.protect.bind(access);
     mountRegistryRoutes(router, registry, protect);

@@ -15,8 +15,18 @@ export const DATA_ROUTES = {
   reportsDelete: `${DATA_API}/reports/delete`,
 } as const;
 
+/** The original's DataInfo time-series API (docs/api.md, "DataInfo time series"); get and delete end in `<id>`. */
+export const SERIES_ROUTES = {
+  save: '/data/v1/save',
+  get: '/data/v1/get/',
+  delete: '/data/v1/delete/',
+  search: '/data/v1/search',
+} as const;
+
 /** The write routes: the gateway sends them to the master, never to a slave. */
-export const WRITE_ROUTES: readonly string[] = [DATA_ROUTES.reports, DATA_ROUTES.reportsDelete];
+export const WRITE_ROUTES: readonly string[] = [DATA_ROUTES.reports, DATA_ROUTES.reportsDelete, SERIES_ROUTES.save];
+/** Write routes ending in an id: every path under these prefixes is a write. */
+export const WRITE_PREFIXES: readonly string[] = [SERIES_ROUTES.delete];
 
 /**
  * POST routes that only read (docs/api.md, "Reads and writes"): the gateway may hedge them and

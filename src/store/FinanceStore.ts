@@ -12,6 +12,7 @@ import { loadSqlJs } from './sqljs';
 import { discoverSchema, readMeta, TABLE, type Schema } from './schema';
 import { SubjectDirectory, subjectInfo, type SubjectEntry } from './SubjectDirectory';
 import { GrowableFrame } from './frame';
+import { SeriesStore } from './SeriesStore';
 import { loadVersions, type ReportVersions } from './ReportVersions';
 
 /** The value of the `topic` column's default in the original schema. */
@@ -44,6 +45,8 @@ export class FinanceStore {
   liveRows: number;
   /** Bumped by every compaction: row indices held from an earlier generation are void. */
   generation = 0;
+  /** The DataInfo time series (table series_points; docs/store.md, "DataInfo series"). */
+  readonly series: SeriesStore;
   /** The reports writes replaced, for `known_at` (./ReportVersions.ts). */
   readonly versions: ReportVersions;
 
@@ -57,6 +60,7 @@ export class FinanceStore {
     this.frame = frame;
     this.liveRows = frame.length;
     this.directory = new SubjectDirectory(entries);
+    this.series = SeriesStore.load(db);
     this.versions = loadVersions(db, this.schema, DEFAULT_TOPIC);
   }
 

@@ -7,6 +7,7 @@ import type { ApplyEffect, ChangeRecord, ReportRow, WriteOp } from './records';
 import type { RowData } from './frame';
 import { DEFAULT_CATEGORY, DEFAULT_TOPIC, entryFor, type FinanceStore } from './FinanceStore';
 import type { Schema } from './schema';
+import { seriesTag } from './SeriesStore';
 import { VersionKeeper } from './ReportVersions';
 
 /**
@@ -27,6 +28,8 @@ interface ApplyContext {
   readonly columns: ColumnSetters;
   readonly working: Map<string, Working>;
   readonly effect: ApplyEffect;
+  /** The time of the record being applied (unix ms on the master): DataInfo create/update times. */
+  time: number;
   /** Keeps what a record replaces (./ReportVersions.ts). */
   readonly versions: VersionKeeper;
 }
@@ -49,6 +52,13 @@ const OPS: { [K in WriteOp['op']]: (ctx: ApplyContext, op: Extract<WriteOp, { op
     if (w.slots.length === before) return;
     ctx.effect.deleted += before - w.slots.length;
     w.changed = true;
+  },
+  series_save(ctx, op) {
+    ctx.store.series.save(op.table, op.id, op.points, op.replace, ctx.time);
+    (ctx.effect.series ??= new Set()).add(seriesTag(op.table, op.id));
+  },
+  series_delete(ctx, op) {
+    if (ctx.store.series.delete(op.table, op.id)) (ctx.effect.series ??= new Set()).add(seriesTag(op.table, op.id));
   },
 };
 
@@ -84,13 +94,14 @@ export interface RecordCounts {
  * counted, in order): a group of writes applied as one step still answers each write.
  */
 export function applyRecordsCounted(store: FinanceStore, records: readonly ChangeRecord[]): { effect: ApplyEffect; counts: RecordCounts[] } {
-  const ctx: ApplyContext = { store, columns: settersFor(store.schema), working: new Map(), effect: emptyEffect(), versions: new VersionKeeper(store.versions) };
+  const ctx: ApplyContext = { store, columns: settersFor(store.schema), working: new Map(), effect: emptyEffect(), time: 0, versions: new VersionKeeper(store.versions) };
   const counts: RecordCounts[] = [];
   const e = ctx.effect;
   for (const record of records) {
     const i = e.inserted;
     const u = e.updated;
     const d = e.deleted;
+    ctx.time = record.time;
     ctx.versions.begin(record.time);
     for (const op of record.ops) (OPS[op.op] as (c: ApplyContext, o: WriteOp) => void)(ctx, op);
     counts.push({ inserted: e.inserted - i, updated: e.updated - u, deleted: e.deleted - d });

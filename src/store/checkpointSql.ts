@@ -6,6 +6,7 @@ import type { Database, SqlValue, Statement } from 'sql.js';
 import { DEFAULT_CATEGORY, DEFAULT_TOPIC } from './FinanceStore';
 import type { ChangeRecord, ReportRow, WriteOp } from './records';
 import { CREATE_META_SQL, discoverSchema, META_TABLE, TABLE } from './schema';
+import { SeriesSql } from './seriesSql';
 import { VersionsSql } from './versionsSql';
 
 /** Columns a write may set in SQL: every column of the table except the id and the keys. */
@@ -29,6 +30,10 @@ export class SqlApplier {
   readonly #columns: ReadonlySet<string>;
   /** Prepared statements by SQL text (the column set of a row decides the text). */
   readonly #stmts = new Map<string, Statement>();
+  /** DataInfo points (./seriesSql.ts). */
+  readonly series: SeriesSql;
+  /** The time of the record being applied (DataInfo create/update times). */
+  time = 0;
   /** Keeps what a record replaces in report_versions (./versionsSql.ts). */
   readonly versions: VersionsSql;
 
@@ -38,6 +43,7 @@ export class SqlApplier {
     const cols = new Set<string>();
     for (const c of writableColumns(db)) if (SAFE_NAME.test(c)) cols.add(c);
     this.#columns = cols;
+    this.series = new SeriesSql(db);
     this.versions = new VersionsSql(db, (sql, params) => this.run(sql, params));
   }
 
@@ -46,6 +52,7 @@ export class SqlApplier {
     this.#db.run('BEGIN');
     try {
       for (const record of records) {
+        this.time = record.time;
         this.versions.begin(record.time);
         for (const op of record.ops) (SQL_OPS[op.op] as (a: SqlApplier, o: WriteOp) => void)(this, op);
       }
@@ -74,6 +81,7 @@ export class SqlApplier {
       }
     }
     this.#stmts.clear();
+    this.series.forget();
     this.versions.forget();
   }
 
@@ -148,5 +156,11 @@ const SQL_OPS: { [K in WriteOp['op']]: (a: SqlApplier, op: Extract<WriteOp, { op
     a.versions.beforeDelete(op.subject_key, op.report_date);
     if (op.report_date === undefined) a.run(`DELETE FROM ${TABLE} WHERE subject_key = ?`, [op.subject_key]);
     else a.run(`DELETE FROM ${TABLE} WHERE subject_key = ? AND report_date = ?`, [op.subject_key, op.report_date]);
+  },
+  series_save(a, op) {
+    a.series.save(op, a.time);
+  },
+  series_delete(a, op) {
+    a.series.delete(op);
   },
 };

@@ -10,9 +10,14 @@ export interface ReportRow {
   readonly [column: string]: string | number | null;
 }
 
+/** DataInfo points of one entity (docs/store.md, "DataInfo series"): unix time as a decimal string -> values. */
+export type SeriesPoints = Readonly<Record<string, readonly number[]>>;
+
 export type WriteOp =
   | { readonly op: 'upsert'; readonly rows: readonly ReportRow[] }
-  | { readonly op: 'delete'; readonly subject_key: string; readonly report_date?: number };
+  | { readonly op: 'delete'; readonly subject_key: string; readonly report_date?: number }
+  | { readonly op: 'series_save'; readonly table: number; readonly id: string; readonly points: SeriesPoints; readonly replace: boolean }
+  | { readonly op: 'series_delete'; readonly table: number; readonly id: string };
 
 /** One journal record = one acknowledged write batch. time: unix ms on the master. */
 export interface ChangeRecord {
@@ -28,4 +33,6 @@ export interface ApplyEffect {
   deleted: number;
   readonly subjects: Set<string>;
   readonly topics: Set<string>;
+  /** DataInfo entities saved or deleted, as seriesTag(table, id) (./SeriesStore.ts); absent when none. */
+  series?: Set<string>;
 }

@@ -219,6 +219,25 @@ describe('examples against cluster up with 2 slaves', () => {
     assert.ok(!tour.stdout.includes('tour done'));
   });
 
+  it('datainfo.sh saves, reads, searches and deletes DataInfo entities and exits 0', async () => {
+    const env = { ...process.env, KMT_GATEWAY: up.gateway, KMT_SLAVE: up.slaves[1] };
+    const r = await run(procs, 'bash', [join(EXAMPLES, 'datainfo.sh')], { cwd: dir, env });
+    assert.equal(r.code, 0, `${r.stderr}\n${r.stdout.slice(-2000)}`);
+    for (const expected of [
+      '{"status_code":0,"status_msg":"success","data":true}',
+      '"data":{"1703980800":[10.5,11.2,10.1,11],"1704067200":[11,11.8,10.9,11.6]}',
+      'x-kamaitachi-seq: ',
+      '"data":{"1703980800":[10.5,11.2,10.1,11],"1704067200":[11,12,10.9,11.9],"1704153600":[11.9,12.4,11.7,12.2]}',
+      '],"count":1}',
+      '"data":{"1704153600":[9,8,7,6,5,4,3,2]}',
+      'must be 4 numbers (table 1 stock_data)',
+      '"error_code":"KMT_NOT_FOUND"',
+      'datainfo done: every endpoint answered',
+    ]) {
+      assert.ok(r.stdout.includes(expected), `datainfo.sh output lacks ${expected}`);
+    }
+  });
+
   it('client.mjs shows snapshot, period, stats and topic paging and exits 0', async () => {
     const client = await run(procs, process.execPath, [join(EXAMPLES, 'client.mjs'), `${up.gateway}/data`], { cwd: dir });
     assert.equal(client.code, 0, client.stderr);

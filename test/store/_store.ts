@@ -84,6 +84,7 @@ export function referenceApply(ref: Reference, record: ChangeRecord): void {
       }
       continue;
     }
+    if (op.op !== 'upsert') continue; // DataInfo ops: test/store/series.test.ts
     for (const row of op.rows) {
       let m = ref.get(row.subject_key);
       if (!m) ref.set(row.subject_key, (m = new Map()));

@@ -43,6 +43,7 @@ export class VersionsReference {
         if (m.size === 0) this.rows.delete(op.subject_key);
         continue;
       }
+      if (op.op !== 'upsert') continue; // DataInfo ops keep no report versions
       for (const row of op.rows) {
         let m = this.rows.get(row.subject_key);
         if (!m) this.rows.set(row.subject_key, (m = new Map()));

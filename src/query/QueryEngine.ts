@@ -23,6 +23,8 @@ import { serializePeriod } from './period';
 import { parsePeriod, parseSnapshot } from './requests';
 import { serializeSnapshot, sortRows, type RowRef } from './snapshot';
 import { buildTopicView, viewOrder, type TopicView } from './TopicView';
+import { kindTag, kindTopicTag, selectionTags, serializeSelectionPeriod, subjectMatcher } from './selection';
+import { parseSelectionPeriod, parseSelectionSnapshot } from './selectionRequest';
 
 export interface Answer extends Sized {
   readonly body: Buffer;
@@ -60,6 +62,9 @@ export interface EngineStats {
 
 export const ROUTE_SNAPSHOT = 'S';
 export const ROUTE_PERIOD = 'P';
+/** Selections (docs/api.md, "Selection"). */
+export const ROUTE_SELECTION_SNAPSHOT = 'Q';
+export const ROUTE_SELECTION_PERIOD = 'R';
 
 /** Tag of every topic view: a compaction moves every row, so all of them go at once. */
 const VIEWS_TAG = 'V';
@@ -93,6 +98,14 @@ export class QueryEngine {
     return this.#answer(ROUTE_PERIOD, raw);
   }
 
+  selectionSnapshot(raw: Buffer): Buffer {
+    return this.#answer(ROUTE_SELECTION_SNAPSHOT, raw);
+  }
+
+  selectionPeriod(raw: Buffer): Buffer {
+    return this.#answer(ROUTE_SELECTION_PERIOD, raw);
+  }
+
   #answer(route: string, raw: Buffer): Buffer {
     const key = 'a' + route + raw.toString('latin1');
     const hit = this.cache.get(key) as Answer | undefined;
@@ -102,7 +115,14 @@ export class QueryEngine {
     }
     const tags: string[] = [];
     const warnings: string[] = [];
-    const data = route === ROUTE_SNAPSHOT ? this.#snapshotData(raw, tags, warnings) : this.#periodData(raw, tags, warnings);
+    const data =
+      route === ROUTE_SNAPSHOT
+        ? this.#snapshotData(raw, tags, warnings)
+        : route === ROUTE_PERIOD
+          ? this.#periodData(raw, tags, warnings)
+          : route === ROUTE_SELECTION_SNAPSHOT
+            ? this.#selectionSnapshotData(raw, tags, warnings)
+            : this.#selectionPeriodData(raw, tags, warnings);
     const body = ownBuffer(okEnvelope(data, warnings));
     this.counters.misses++;
     const answer: Answer = { body, bytes: body.length };
@@ -148,6 +168,37 @@ export class QueryEngine {
     return serializePeriod(this.store.frame, this.#known(q.subjects, tags), q.ids, q.from, q.to, announced && { announced, knownAt: q.knownAt });
   }
 
+  /** The topic view's rows in the requested order, filtered by the selection; then paged. */
+  #selectionSnapshotData(raw: Buffer, tags: string[], warnings: string[]): string {
+    const q = parseSelectionSnapshot(raw, this.catalog, this.store.tags, this.#maxLimit, this.#unknownIds);
+    warnings.push(...q.warnings);
+    tags.push(...selectionTags(q.selection));
+    const { frame, directory } = this.store;
+    const topic = q.selection.topic;
+    const view = this.topicView(topic, q.asOf, q.knownAt);
+    const held = view.bytes;
+    const order = viewOrder(frame, view, q.sort, q.order);
+    if (view.bytes !== held) this.cache.set(viewKey(topic, q.asOf, q.knownAt), view, ['T' + topic, VIEWS_TAG]);
+    const match = subjectMatcher(this.store, q.selection);
+    const rows: RowRef[] = [];
+    let skip = q.offset;
+    for (let i = 0; i < order.length && rows.length < q.limit; i++) {
+      const subject = frame.subjects[order[i]];
+      if (!match(subject)) continue;
+      if (skip > 0) skip--;
+      else rows.push({ row: order[i], info: directory.get(subject)!.info });
+    }
+    return serializeSnapshot(frame, rows, q.ids);
+  }
+
+  #selectionPeriodData(raw: Buffer, tags: string[], warnings: string[]): string {
+    const q = parseSelectionPeriod(raw, this.catalog, this.store.tags, this.#maxLimit, this.#unknownIds);
+    warnings.push(...q.warnings);
+    tags.push(...selectionTags(q.selection));
+    const known = q.knownAt > 0 ? { announced: announcedColumn(this.store), knownAt: q.knownAt } : undefined;
+    return serializeSelectionPeriod(this.store, q, subjectMatcher(this.store, q.selection), known);
+  }
+
   /**
    * Directory entries of the known subjects, in request order; unknown subjects are skipped but
    * still tagged, so the answer goes when a write creates one of them.
@@ -187,6 +238,11 @@ export class QueryEngine {
     }
     for (const s of effect.subjects) n += this.cache.invalidateTag('S' + s);
     for (const t of effect.topics) n += this.cache.invalidateTag('T' + t);
+    // Tag writes drop the selections of the changed kinds over the touched subjects' topics.
+    if (effect.tags) {
+      for (const [kind, topics] of effect.tags.topicsByKind) for (const t of topics) n += this.cache.invalidateTag(kindTopicTag(kind, t));
+      for (const kind of effect.tags.kindsChanged) n += this.cache.invalidateTag(kindTag(kind));
+    }
     return n;
   }
 

@@ -13,10 +13,20 @@ export const DATA_ROUTES = {
   /** Writes: accepted by the master only (docs/api.md, "Writes (master)"). */
   reports: `${DATA_API}/reports`,
   reportsDelete: `${DATA_API}/reports/delete`,
+  /** Subject tags, for selections (docs/api.md, "Selection"). */
+  tags: `${DATA_API}/tags`,
 } as const;
 
 /** The write routes: the gateway sends them to the master, never to a slave. */
-export const WRITE_ROUTES: readonly string[] = [DATA_ROUTES.reports, DATA_ROUTES.reportsDelete];
+export const WRITE_ROUTES: readonly string[] = [DATA_ROUTES.reports, DATA_ROUTES.reportsDelete, DATA_ROUTES.tags];
+
+/** The selection (stock screening) API, version 1 (docs/api.md, "Selection"): reads every data node serves. */
+export const SELECTION_API = '/kamaitachi/api/selection/v1';
+
+export const SELECTION_ROUTES = {
+  snapshot: `${SELECTION_API}/snapshot`,
+  period: `${SELECTION_API}/period`,
+} as const;
 
 /**
  * POST routes that only read (docs/api.md, "Reads and writes"): the gateway may hedge them and

@@ -12,6 +12,7 @@ import { loadSqlJs } from './sqljs';
 import { discoverSchema, readMeta, TABLE, type Schema } from './schema';
 import { SubjectDirectory, subjectInfo, type SubjectEntry } from './SubjectDirectory';
 import { GrowableFrame } from './frame';
+import { SubjectTags } from './SubjectTags';
 
 /** The value of the `topic` column's default in the original schema. */
 export const DEFAULT_TOPIC = 'stock_a_listing_pool';
@@ -43,6 +44,8 @@ export class FinanceStore {
   liveRows: number;
   /** Bumped by every compaction: row indices held from an earlier generation are void. */
   generation = 0;
+  /** The subject_tags of the file, changed by `tags` writes (./SubjectTags.ts). */
+  readonly tags: SubjectTags;
 
   private constructor(path: string, db: Database, bytes: Buffer, fingerprint: boolean, forWrites: boolean) {
     this.path = path;
@@ -54,6 +57,7 @@ export class FinanceStore {
     this.frame = frame;
     this.liveRows = frame.length;
     this.directory = new SubjectDirectory(entries);
+    this.tags = SubjectTags.load(db);
   }
 
   /**

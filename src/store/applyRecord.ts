@@ -7,6 +7,7 @@ import type { ApplyEffect, ChangeRecord, ReportRow, WriteOp } from './records';
 import type { RowData } from './frame';
 import { DEFAULT_CATEGORY, DEFAULT_TOPIC, entryFor, type FinanceStore } from './FinanceStore';
 import type { Schema } from './schema';
+import { applyTagsOp } from './applyTags';
 
 /**
  * A touched subject's series while a record is applied: each slot is an unchanged row of the
@@ -45,6 +46,9 @@ const OPS: { [K in WriteOp['op']]: (ctx: ApplyContext, op: Extract<WriteOp, { op
     if (w.slots.length === before) return;
     ctx.effect.deleted += before - w.slots.length;
     w.changed = true;
+  },
+  tags(ctx, op) {
+    applyTagsOp(ctx.store, op, ctx.effect);
   },
 };
 

@@ -6,6 +6,7 @@ import type { Database, SqlValue, Statement } from 'sql.js';
 import { DEFAULT_CATEGORY, DEFAULT_TOPIC } from './FinanceStore';
 import type { ChangeRecord, ReportRow, WriteOp } from './records';
 import { CREATE_META_SQL, discoverSchema, META_TABLE, TABLE } from './schema';
+import { applyTagsSql } from './tagsSql';
 
 /** Columns a write may set in SQL: every column of the table except the id and the keys. */
 function writableColumns(db: Database): ReadonlySet<string> {
@@ -137,5 +138,8 @@ const SQL_OPS: { [K in WriteOp['op']]: (a: SqlApplier, op: Extract<WriteOp, { op
   delete(a, op) {
     if (op.report_date === undefined) a.run(`DELETE FROM ${TABLE} WHERE subject_key = ?`, [op.subject_key]);
     else a.run(`DELETE FROM ${TABLE} WHERE subject_key = ? AND report_date = ?`, [op.subject_key, op.report_date]);
+  },
+  tags(a, op) {
+    applyTagsSql(a, op);
   },
 };

@@ -10,9 +10,19 @@ export interface ReportRow {
   readonly [column: string]: string | number | null;
 }
 
+/** One subject tag of a write (docs/store.md, subject_tags): added, or with `remove` removed (every value of the kind when `value` is absent). */
+export interface TagRow {
+  readonly subject_key: string;
+  readonly kind: string;
+  readonly value?: string;
+  readonly remove?: true;
+}
+
 export type WriteOp =
   | { readonly op: 'upsert'; readonly rows: readonly ReportRow[] }
-  | { readonly op: 'delete'; readonly subject_key: string; readonly report_date?: number };
+  | { readonly op: 'delete'; readonly subject_key: string; readonly report_date?: number }
+  /** `replace_kind`: each subject of the batch first loses its tags of that kind (./SubjectTags.ts). */
+  | { readonly op: 'tags'; readonly tags: readonly TagRow[]; readonly replace_kind?: string };
 
 /** One journal record = one acknowledged write batch. time: unix ms on the master. */
 export interface ChangeRecord {
@@ -28,4 +38,12 @@ export interface ApplyEffect {
   deleted: number;
   readonly subjects: Set<string>;
   readonly topics: Set<string>;
+  /** Set when subject tags changed (./SubjectTags.ts): what selections to drop. */
+  tags?: TagEffect;
+}
+
+/** Which tags changed: per kind, the topics of the subjects whose tags of that kind changed; and the kinds that appeared or disappeared. */
+export interface TagEffect {
+  readonly topicsByKind: Map<string, Set<string>>;
+  readonly kindsChanged: Set<string>;
 }

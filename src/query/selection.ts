@@ -1,0 +1,100 @@
+// Builds selection answers (docs/api.md, "Selection"): which subjects of a topic match, the cache
+// tags a selection answer carries, and the period answer (a ranking of the matching subjects at
+// every report date). The snapshot answer is the topic view's sorted order filtered by the
+// matcher (QueryEngine), so a miss costs one pass over the view and no sort.
+import type { FinanceStore } from '../store/FinanceStore';
+import { orderRows } from './TopicView';
+import { sortValues } from './columns';
+import type { KnownAt } from './TopicView';
+import type { Selection, SelectionQuery } from './selectionRequest';
+import { NAME_KIND } from './tagsRequest';
+import { serializeSnapshot, type RowRef } from './snapshot';
+
+/**
+ * Cache tags of a selection answer: its topic (report writes), its kind over the topic (tag writes
+ * of that kind on the topic's subjects), the kind itself (it appearing or disappearing changes
+ * the 400 for an unknown kind), and the subject it was narrowed to.
+ */
+export function selectionTags(sel: Selection): string[] {
+  const tags = ['T' + sel.topic];
+  if (sel.kind !== NAME_KIND) tags.push(kindTopicTag(sel.kind, sel.topic), kindTag(sel.kind));
+  if (sel.subject !== undefined) tags.push('S' + sel.subject);
+  return tags;
+}
+
+export function kindTopicTag(kind: string, topic: string): string {
+  return 'K' + kind + '@' + topic;
+}
+
+export function kindTag(kind: string): string {
+  return 'K' + kind;
+}
+
+/**
+ * Whether a subject matches the selection's kind, keyword and subject (the topic is the caller's:
+ * a topic view, or rows of the topic). `name` reads the subject's newest stock name.
+ */
+export function subjectMatcher(store: FinanceStore, sel: Selection): (subject: string) => boolean {
+  const { kind, keyword, subject } = sel;
+  let match: (s: string) => boolean;
+  if (kind === NAME_KIND) {
+    const dir = store.directory;
+    match = keyword === undefined ? () => true : (s) => dir.get(s)?.name.includes(keyword) ?? false;
+  } else if (keyword === undefined) {
+    const tags = store.tags;
+    match = (s) => tags.values(kind, s) !== undefined;
+  } else {
+    const set = store.tags.matching(kind, keyword);
+    match = (s) => set.has(s);
+  }
+  return subject === undefined ? match : (s) => s === subject && match(s);
+}
+
+/**
+ * `{"<date>": [rows], ...}`, newest date first: for every report date of the range, the matching
+ * subjects' reports of the topic on that date (announced by `known`, when given), ranked by the
+ * sort column (NULLs last, ties by subject key) and paged. The date is the report's end_date,
+ * or the UTC date of its report_date when it has none.
+ */
+export function serializeSelectionPeriod(store: FinanceStore, q: SelectionQuery, match: (subject: string) => boolean, known?: KnownAt): string {
+  const { frame, directory } = store;
+  const { dates, topic, endDate } = frame;
+  const { from, to } = q;
+  const topicName = q.selection.topic;
+  const byDate = new Map<string, { date: number; rows: number[] }>();
+  const candidates = q.selection.subject !== undefined ? [q.selection.subject] : directory.subjects;
+  // Subjects in key order, so rows of a date are in key order and ties keep it when ranked.
+  for (const subject of candidates) {
+    if (!match(subject)) continue;
+    const e = directory.get(subject);
+    if (!e) continue;
+    for (let r = e.start; r < e.end; r++) {
+      const d = dates[r];
+      if (d > to) continue;
+      if (d < from) break;
+      if (topic[r] !== topicName) continue;
+      if (known !== undefined && known.announced[r] > known.knownAt) continue;
+      const key = endDate[r] ?? utcDate(d);
+      let group = byDate.get(key);
+      if (!group) byDate.set(key, (group = { date: d, rows: [] }));
+      group.rows.push(r);
+    }
+  }
+  const groups = [...byDate.entries()].sort((a, b) => b[1].date - a[1].date || (a[0] < b[0] ? 1 : -1));
+  const col = sortValues(frame, q.sort);
+  let out = '{';
+  groups.forEach(([key, { rows }], i) => {
+    const ranked = orderRows(col, Int32Array.from(rows), q.order);
+    const page: RowRef[] = [];
+    const end = Math.min(ranked.length, q.offset + q.limit);
+    for (let k = q.offset; k < end; k++) page.push({ row: ranked[k], info: directory.get(frame.subjects[ranked[k]])!.info });
+    out += (i > 0 ? ',' : '') + JSON.stringify(key) + ':' + serializeSnapshot(frame, page, q.ids);
+  });
+  return out + '}';
+}
+
+/** "YYYY-MM-DD" of unix seconds (UTC); the number itself when it is no date. */
+function utcDate(seconds: number): string {
+  const t = new Date(seconds * 1000);
+  return Number.isNaN(t.getTime()) ? String(seconds) : t.toISOString().slice(0, 10);
+}

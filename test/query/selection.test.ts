@@ -144,8 +144,8 @@ describe('selection through the gateway', () => {
     for (const fn of teardown.reverse()) await fn();
   });
 
-  const snapshot = (q: Query & Record<string, unknown>) => postJson(`${gw.url}/data${SELECTION_ROUTES.snapshot}`, { ids: IDS.join(','), ...q });
-  const period = (q: Query & Record<string, unknown>) => postJson(`${gw.url}/data${SELECTION_ROUTES.period}`, { ids: IDS, ...q });
+  const snapshot = (q: Query) => postJson(`${gw.url}/data${SELECTION_ROUTES.snapshot}`, { ids: IDS.join(','), ...q });
+  const period = (q: Query) => postJson(`${gw.url}/data${SELECTION_ROUTES.period}`, { ids: IDS, ...q });
 
   it('ranks the subjects whose tags of the kind contain the keyword, as the reference does', async () => {
     const cases: Query[] = [

@@ -66,6 +66,18 @@ function missLatency(engine: QueryEngine): void {
       `median ${times[times.length >> 1].toFixed(2)} ms, p95 ${times[Math.floor(times.length * 0.95)].toFixed(2)} ms, max ${times[times.length - 1].toFixed(2)} ms, ` +
       `CPU ${((cpu.user + cpu.system) / times.length / 1000).toFixed(2)} ms per answer`,
   );
+  // Period: a ranking at each of the 40 report dates of ten years, with and without a keyword.
+  for (const sel of [{ id: 'concept', keyword: '人工智能' }, { id: 'industry', keyword: '银行' }, { id: 'industry' }]) {
+    const ms: number[] = [];
+    for (let i = 0; i < 5; i++) {
+      const raw = Buffer.from(JSON.stringify({ selection: { ...sel, topic: POOL }, ids: 'operating_income,roe', field: FIELDS[i % FIELDS.length], limit: 20 + i, from: 0, to: 2000000000 }));
+      const t0 = performance.now();
+      engine.selectionPeriod(raw);
+      ms.push(performance.now() - t0);
+    }
+    ms.sort((a, b) => a - b);
+    console.log(`selection period over ten years, answer-cache miss, ${JSON.stringify(sel)}: median ${ms[2].toFixed(1)} ms, max ${ms[4].toFixed(1)} ms`);
+  }
 }
 
 function start(argv: string[], pattern: RegExp): Promise<{ proc: ChildProcess; url: string }> {

@@ -49,6 +49,9 @@ function missLatency(engine: QueryEngine): void {
   }
   // Each sort order of the pool's view is built once (as any topic snapshot would); not the selection's cost.
   for (const field of FIELDS) engine.snapshot(Buffer.from(JSON.stringify({ ids: 'roe', topic: POOL, field, limit: 1 })));
+  // A first pass of other pages (misses too) compiles the code; it is not counted.
+  for (const b of bodies.slice(0, selections.length)) engine.selectionSnapshot(Buffer.from(JSON.stringify({ ...b, limit: 19 })));
+  const misses0 = engine.counters.misses;
   const times: number[] = [];
   const cpu0 = process.cpuUsage();
   for (const b of bodies) {
@@ -58,7 +61,7 @@ function missLatency(engine: QueryEngine): void {
     times.push(performance.now() - t0);
   }
   const cpu = process.cpuUsage(cpu0);
-  const misses = engine.counters.misses;
+  const misses = engine.counters.misses - misses0;
   times.sort((a, b) => a - b);
   console.log(`${POOL}: ${engine.store.directory.inTopic(POOL).length} subjects; ${engine.store.tags.size} tags`);
   console.log(

@@ -36,8 +36,8 @@ export const SELECTION_ROUTES = {
 export const READ_POSTS: ReadonlySet<string> = new Set([
   `${DATA_API}/snapshot`,
   `${DATA_API}/period`,
-  '/kamaitachi/api/selection/v1/snapshot',
-  '/kamaitachi/api/selection/v1/period',
+  SELECTION_ROUTES.snapshot,
+  SELECTION_ROUTES.period,
   '/data/v1/search',
 ]);
 

@@ -3,10 +3,13 @@
 // the kinds and topics whose tags changed.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
+import { copyFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { applyRecord } from '../../src/store/applyRecord';
 import { SqlApplier } from '../../src/store/checkpointSql';
+import { DurableStore } from '../../src/store/DurableStore';
 import { FinanceStore } from '../../src/store/FinanceStore';
+import { silentLogger } from '../../src/shared/logger';
 import { Rng } from '../../src/gendata/random';
 import type { ChangeRecord, TagRow } from '../../src/store/records';
 import { makeDb, openReference, sqlRows, tempDir } from '../helpers';
@@ -110,3 +113,30 @@ function* refPairs(ref: Ref): Generator<[string, string, string]> {
     for (const v of values) yield [s, kind, v];
   }
 }
+
+describe('tags through the durable store', () => {
+  it('keeps tag writes across a checkpoint and reopen, and across a journal replay', async (t) => {
+    const dir = tempDir(t);
+    const db = await makeDb(dir, { stocks: 6, startYear: 2023, endYear: 2023 });
+    const ds = await DurableStore.open({ db, fsync: true, logger: silentLogger });
+    const [a, b] = ds.store.directory.subjects;
+    await ds.commit([{ op: 'tags', tags: [{ subject_key: a, kind: 'region', value: '华南' }] }]);
+    await ds.checkpoint();
+    await ds.commit([{ op: 'tags', tags: [{ subject_key: b, kind: 'concept', value: '新概念' }], replace_kind: 'concept' }]);
+    await ds.commit([{ op: 'tags', tags: [{ subject_key: a, kind: 'industry', remove: true }] }]);
+    const want = dump(memPairs(ds.store));
+    // The file at the checkpoint plus a journal of the two later records.
+    const copy = tempDir(t);
+    copyFileSync(db, join(copy, 'finance.db'));
+    copyFileSync(`${db}.journal`, join(copy, 'finance.db.journal'));
+    await ds.close();
+    for (const file of [db, join(copy, 'finance.db')]) {
+      const again = await DurableStore.open({ db: file, fsync: true, logger: silentLogger });
+      t.after(() => again.close());
+      assert.equal(again.seq, 3);
+      assert.deepEqual(dump(memPairs(again.store)), want, file);
+    }
+    assert.deepEqual(ds.store.tags.values('concept', b), ['新概念']);
+    assert.equal(ds.store.tags.values('industry', a), undefined);
+  });
+});

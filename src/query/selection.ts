@@ -3,9 +3,8 @@
 // every report date). The snapshot answer is the topic view's sorted order filtered by the
 // matcher (QueryEngine), so a miss costs one pass over the view and no sort.
 import type { FinanceStore } from '../store/FinanceStore';
-import { orderRows } from './TopicView';
 import { sortValues } from './columns';
-import type { KnownAt } from './TopicView';
+import { orderRows, type KnownAt } from './TopicView';
 import type { Selection, SelectionQuery } from './selectionRequest';
 import { NAME_KIND } from './tagsRequest';
 import { serializeSnapshot, type RowRef } from './snapshot';

@@ -11,6 +11,8 @@ import { makeCompanies, rowCount } from './company';
 import { validateGenOptions, type GenOptions } from './options';
 import { companyReports } from './reports';
 import { CREATE_INDEXES_SQL, CREATE_TABLE_SQL, INSERT_COLUMNS, INSERT_SQL, insertParams } from './table';
+import { CREATE_TAGS_SQL, TAGS_TABLE } from '../store/SubjectTags';
+import { tagRows } from './tags';
 
 export { GEN_DEFAULTS, GEN_LIMITS, validateGenOptions, type GenOptions } from './options';
 
@@ -50,6 +52,12 @@ export async function generateDatabase(opts: GenOptions): Promise<GenResult> {
       if ((i + 1) % every === 0) o.onProgress?.(rows, total);
     });
     insert.free();
+    // Subject tags (industry, concepts) only in the SQLite output: CSV, NDJSON and the SQL dump
+    // carry report rows, which is what import reads.
+    db.run(CREATE_TAGS_SQL);
+    const tag = db.prepare(`INSERT INTO ${TAGS_TABLE} (subject_key, kind, value) VALUES (?, ?, ?)`);
+    for (const row of tagRows(companies, o.seed)) tag.run(row);
+    tag.free();
     db.run(CREATE_INDEXES_SQL);
     db.run('COMMIT');
     image = db.export();

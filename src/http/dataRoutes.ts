@@ -7,7 +7,7 @@ import type { Router } from './router';
 import type { QueryEngine } from '../query/QueryEngine';
 import { isKmtError, KmtError } from '../shared/errors';
 import type { Logger } from '../shared/logger';
-import { DATA_ROUTES, HEALTH, METRICS } from '../shared/routes';
+import { DATA_ROUTES, HEALTH, METRICS, SELECTION_ROUTES } from '../shared/routes';
 import type { Registry } from 'prom-client';
 import { sendAnswer, staleError, type ReplicaState } from './replicaState';
 
@@ -42,6 +42,8 @@ export function mountDataRoutes(router: Router, engine: QueryEngine, id: NodeIde
     });
   router.post(DATA_ROUTES.snapshot, answer((raw) => engine.snapshot(raw)));
   router.post(DATA_ROUTES.period, answer((raw) => engine.period(raw)));
+  router.post(SELECTION_ROUTES.snapshot, answer((raw) => engine.selectionSnapshot(raw)));
+  router.post(SELECTION_ROUTES.period, answer((raw) => engine.selectionPeriod(raw)));
 
   router.get(DATA_ROUTES.stats, (_req, res) => sendOk(res, nodeStats(engine, id)));
 

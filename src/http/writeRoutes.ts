@@ -7,6 +7,7 @@ import { KmtError } from '../shared/errors';
 import type { ApplyEffect, ChangeRecord, WriteOp } from '../store/records';
 import type { Schema } from '../store/schema';
 import { parseDelete, parseUpsert, MAX_WRITE_BODY, type WriteRequest } from '../query/writeRequest';
+import { parseTags } from '../query/tagsRequest';
 import type { AccessPolicy } from './access';
 import { readBody } from './body';
 import { sendOk } from './send';
@@ -59,6 +60,14 @@ export function mountWriteRoutes(router: Router, deps: WriteRoutesDeps): void {
     write(
       (raw) => parseDelete(raw),
       (_r, effect, seq, lagging) => ({ seq, deleted: effect.deleted, ...(lagging && lagging.length > 0 ? { lagging } : {}) }),
+    ),
+  );
+  // Subject tags (docs/api.md, "Subject tags"): added and removed count what changed net.
+  router.post(
+    DATA_ROUTES.tags,
+    write(
+      (raw) => parseTags(raw),
+      (_r, effect, seq, lagging) => ({ seq, added: effect.inserted, removed: effect.deleted, ...(lagging && lagging.length > 0 ? { lagging } : {}) }),
     ),
   );
 }

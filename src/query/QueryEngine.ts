@@ -24,6 +24,8 @@ import { parsePeriod, parseSnapshot, type SnapshotQuery } from './requests';
 import { pageOf, seriesKnownAt, topicViewKnownAt } from './pointInTime';
 import { serializeSnapshot, sortRows, type RowRef } from './snapshot';
 import { buildTopicView, viewOrder, type TopicView } from './TopicView';
+import { kindTag, kindTopicTag, selectionCandidates, selectionTags, serializeSelectionPeriod, subjectMatcher } from './selection';
+import { parseSelectionPeriod, parseSelectionSnapshot } from './selectionRequest';
 
 export interface Answer extends Sized {
   readonly body: Buffer;
@@ -61,6 +63,9 @@ export interface EngineStats {
 
 export const ROUTE_SNAPSHOT = 'S';
 export const ROUTE_PERIOD = 'P';
+/** Selections (docs/api.md, "Selection"). */
+export const ROUTE_SELECTION_SNAPSHOT = 'Q';
+export const ROUTE_SELECTION_PERIOD = 'R';
 
 /** Tag of every topic view: a compaction moves every row, so all of them go at once. */
 const VIEWS_TAG = 'V';
@@ -94,6 +99,14 @@ export class QueryEngine {
     return this.#answer(ROUTE_PERIOD, raw);
   }
 
+  selectionSnapshot(raw: Buffer): Buffer {
+    return this.#answer(ROUTE_SELECTION_SNAPSHOT, raw);
+  }
+
+  selectionPeriod(raw: Buffer): Buffer {
+    return this.#answer(ROUTE_SELECTION_PERIOD, raw);
+  }
+
   #answer(route: string, raw: Buffer): Buffer {
     const key = 'a' + route + raw.toString('latin1');
     const hit = this.cache.get(key) as Answer | undefined;
@@ -103,7 +116,14 @@ export class QueryEngine {
     }
     const tags: string[] = [];
     const warnings: string[] = [];
-    const data = route === ROUTE_SNAPSHOT ? this.#snapshotData(raw, tags, warnings) : this.#periodData(raw, tags, warnings);
+    const data =
+      route === ROUTE_SNAPSHOT
+        ? this.#snapshotData(raw, tags, warnings)
+        : route === ROUTE_PERIOD
+          ? this.#periodData(raw, tags, warnings)
+          : route === ROUTE_SELECTION_SNAPSHOT
+            ? this.#selectionSnapshotData(raw, tags, warnings)
+            : this.#selectionPeriodData(raw, tags, warnings);
     const body = ownBuffer(okEnvelope(data, warnings));
     this.counters.misses++;
     const answer: Answer = { body, bytes: body.length };
@@ -171,6 +191,59 @@ export class QueryEngine {
     return serializePeriod(this.store.frame, known, q.ids, q.from, q.to, announced && { announced, knownAt: q.knownAt });
   }
 
+  /** The topic view's rows in the requested order, filtered by the selection; then paged. */
+  #selectionSnapshotData(raw: Buffer, tags: string[], warnings: string[]): string {
+    const q = parseSelectionSnapshot(raw, this.catalog, this.store.tags, this.#maxLimit, this.#unknownIds);
+    warnings.push(...q.warnings);
+    tags.push(...selectionTags(q.selection));
+    const { frame, directory } = this.store;
+    const topic = q.selection.topic;
+    const view = this.topicView(topic, q.asOf, q.knownAt);
+    const held = view.bytes;
+    const order = viewOrder(frame, view, q.sort, q.order);
+    if (view.bytes !== held) this.cache.set(viewKey(topic, q.asOf, q.knownAt), view, ['T' + topic, VIEWS_TAG]);
+    const match = subjectMatcher(this.store, q.selection);
+    // A view known at a moment versions answer: positions into two frames (./pointInTime.ts).
+    const source = view.source;
+    if (source) {
+      const picked: number[] = [];
+      let skip = q.offset;
+      for (let i = 0; i < order.length && picked.length < q.limit; i++) {
+        const p = order[i];
+        if (!match(source.frames[source.which[p]].subjects[source.at[p]])) continue;
+        if (skip > 0) skip--;
+        else picked.push(p);
+      }
+      const page = pageOf(source, Int32Array.from(picked), 0, picked.length);
+      return serializeSnapshot(page.frame, page.rows, q.ids);
+    }
+    const rows: RowRef[] = [];
+    let skip = q.offset;
+    for (let i = 0; i < order.length && rows.length < q.limit; i++) {
+      const subject = frame.subjects[order[i]];
+      if (!match(subject)) continue;
+      if (skip > 0) skip--;
+      else rows.push({ row: order[i], info: directory.get(subject)!.info });
+    }
+    return serializeSnapshot(frame, rows, q.ids);
+  }
+
+  #selectionPeriodData(raw: Buffer, tags: string[], warnings: string[]): string {
+    const q = parseSelectionPeriod(raw, this.catalog, this.store.tags, this.#maxLimit, this.#unknownIds);
+    warnings.push(...q.warnings);
+    tags.push(...selectionTags(q.selection));
+    const match = subjectMatcher(this.store, q.selection);
+    if (q.knownAt > 0) {
+      // Kept versions replaced after the moment: the pool's series as known then (./pointInTime.ts).
+      const at = seriesKnownAt(this.store, selectionCandidates(this.store, q.selection, match, true), q.knownAt);
+      if (at) return serializeSelectionPeriod(at.frame, at.entries, q, { announced: announcedOf(at.frame), knownAt: q.knownAt });
+    }
+    const known = q.knownAt > 0 ? { announced: announcedColumn(this.store), knownAt: q.knownAt } : undefined;
+    const { directory } = this.store;
+    const entries = selectionCandidates(this.store, q.selection, match, false).flatMap((s) => directory.get(s) ?? []);
+    return serializeSelectionPeriod(this.store.frame, entries, q, known);
+  }
+
   /**
    * Directory entries of the known subjects, in request order; unknown subjects are skipped but
    * still tagged, so the answer goes when a write creates one of them.
@@ -212,6 +285,11 @@ export class QueryEngine {
     }
     for (const s of effect.subjects) n += this.cache.invalidateTag('S' + s);
     for (const t of effect.topics) n += this.cache.invalidateTag('T' + t);
+    // Tag writes drop the selections of the changed kinds over the touched subjects' topics.
+    if (effect.tags) {
+      for (const [kind, topics] of effect.tags.topicsByKind) for (const t of topics) n += this.cache.invalidateTag(kindTopicTag(kind, t));
+      for (const kind of effect.tags.kindsChanged) n += this.cache.invalidateTag(kindTag(kind));
+    }
     return n;
   }
 

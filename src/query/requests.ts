@@ -33,7 +33,7 @@ export interface PeriodQuery {
 
 const SNAPSHOT_EXAMPLE = '{"ids":"operating_income","subjects":"33:000001","field":"operating_income","order":-1,"limit":10}';
 const PERIOD_EXAMPLE = '{"ids":"operating_income","subjects":"33:000001","from":1577836800,"to":1704067199}';
-const MAX_TIME = 253402300799; // 9999-12-31
+export const MAX_TIME = 253402300799; // 9999-12-31
 
 export function parseSnapshot(raw: Buffer, catalog: ColumnCatalog, maxLimit: number, unknownIds: UnknownIds = 'reject'): SnapshotQuery {
   const body = parseBody(raw, SNAPSHOT_EXAMPLE);
@@ -45,6 +45,19 @@ export function parseSnapshot(raw: Buffer, catalog: ColumnCatalog, maxLimit: num
   if ((!subjects || subjects.length === 0) && !topic) {
     throw new KmtError('KMT_MISSING_FIELD', 'subjects or topic is required: e.g. "subjects":"33:000001,17:600000" or "topic":"stock_a_listing_pool"');
   }
+  return {
+    ids,
+    subjects: subjects && subjects.length > 0 ? subjects : undefined,
+    topic,
+    ...parseRanking(body, catalog, maxLimit, unknownIds, warnings),
+    asOf: parseInt(body, 'timestamp', 0, 0, MAX_TIME),
+    knownAt: parseKnownAt(body, catalog),
+    warnings,
+  };
+}
+
+/** `field`, `order`, `offset` and `limit` by the snapshot's rules (selections share them). */
+export function parseRanking(body: Body, catalog: ColumnCatalog, maxLimit: number, unknownIds: UnknownIds, warnings: string[]): { sort: Column; order: 1 | -1; offset: number; limit: number } {
   const fieldName = parseOptionalString(body, 'field') ?? catalog.defaultField;
   let sort = catalog.sortColumn(fieldName);
   // Like the original, which ignored `field` for columns it did not have: every row ties and
@@ -56,18 +69,8 @@ export function parseSnapshot(raw: Buffer, catalog: ColumnCatalog, maxLimit: num
   if (!sort) throw new KmtError('KMT_BAD_FIELD', `field: cannot sort by ${JSON.stringify(fieldName.slice(0, 40))}; allowed: ${catalog.sortNames.join(', ')}`);
   // The original's clients send limit 0 to mean "default".
   const limit = parseInt(body, 'limit', 10, 0, maxLimit) || 10;
-  return {
-    ids,
-    subjects: subjects && subjects.length > 0 ? subjects : undefined,
-    topic,
-    sort,
-    order: parseOrder(body),
-    offset: parseInt(body, 'offset', 0, 0, 1_000_000),
-    limit,
-    asOf: parseInt(body, 'timestamp', 0, 0, MAX_TIME),
-    knownAt: parseKnownAt(body, catalog),
-    warnings,
-  };
+  const order = parseOrder(body);
+  return { sort, order, offset: parseInt(body, 'offset', 0, 0, 1_000_000), limit };
 }
 
 export function parsePeriod(raw: Buffer, catalog: ColumnCatalog, unknownIds: UnknownIds = 'reject'): PeriodQuery {
@@ -88,7 +91,7 @@ export function parsePeriod(raw: Buffer, catalog: ColumnCatalog, unknownIds: Unk
 export const MIN_KNOWN_AT = 631152000;
 
 /** `known_at`: unix seconds from 1990 on; 0 when not given. Needs a declare_date column. */
-function parseKnownAt(body: Body, catalog: ColumnCatalog): number {
+export function parseKnownAt(body: Body, catalog: ColumnCatalog): number {
   const knownAt = parseInt(body, 'known_at', 0, MIN_KNOWN_AT, MAX_TIME, ' (unix seconds from 1990 on, e.g. 1711929600)');
   if (knownAt !== 0 && !catalog.hasDeclareDate) {
     throw new KmtError('KMT_BAD_FIELD', 'known_at: this node\'s file has no declare_date column, so when a report was announced is not known; leave known_at out');

@@ -116,7 +116,7 @@ function parseText(value: unknown, field: string, col: string): string | null {
   return value;
 }
 
-function parseSubjectKey(v: unknown, field: string): string {
+export function parseSubjectKey(v: unknown, field: string): string {
   if (v === undefined || v === null || v === '') throw new KmtError('KMT_MISSING_FIELD', `${field}: is required, "<market>:<code>" such as "33:000001"`);
   if (typeof v !== 'string' || !SUBJECT_KEY.test(v)) throw new KmtError('KMT_BAD_FIELD', `${field}: must be "<market>:<code>" such as "33:000001", got ${describe(v)}`);
   return v;
@@ -129,14 +129,14 @@ function parseReportDate(v: unknown, field: string): number {
   return n;
 }
 
-function parseWait(body: Body): WaitMode {
+export function parseWait(body: Body): WaitMode {
   const v = body.wait;
   if (v === undefined || v === null) return 'replicated';
   if (typeof v === 'string' && (WAIT_MODES as readonly string[]).includes(v)) return v as WaitMode;
   throw new KmtError('KMT_BAD_FIELD', `wait: must be "replicated" or "durable", got ${describe(v)}`);
 }
 
-function onlyFields(body: Body, fields: readonly string[], example: string): void {
+export function onlyFields(body: Body, fields: readonly string[], example: string): void {
   for (const k of Object.keys(body)) {
     if (!fields.includes(k)) throw new KmtError('KMT_BAD_FIELD', `${k}: unknown field; a write body has ${fields.join(', ')}, e.g. ${example}`);
   }

@@ -13,6 +13,8 @@ export const DATA_ROUTES = {
   /** Writes: accepted by the master only (docs/api.md, "Writes (master)"). */
   reports: `${DATA_API}/reports`,
   reportsDelete: `${DATA_API}/reports/delete`,
+  /** Subject tags, for selections (docs/api.md, "Selection"). */
+  tags: `${DATA_API}/tags`,
 } as const;
 
 /** The original's DataInfo time-series API (docs/api.md, "DataInfo time series"); get and delete end in `<id>`. */
@@ -24,9 +26,17 @@ export const SERIES_ROUTES = {
 } as const;
 
 /** The write routes: the gateway sends them to the master, never to a slave. */
-export const WRITE_ROUTES: readonly string[] = [DATA_ROUTES.reports, DATA_ROUTES.reportsDelete, SERIES_ROUTES.save];
+export const WRITE_ROUTES: readonly string[] = [DATA_ROUTES.reports, DATA_ROUTES.reportsDelete, DATA_ROUTES.tags, SERIES_ROUTES.save];
 /** Write routes ending in an id: every path under these prefixes is a write. */
 export const WRITE_PREFIXES: readonly string[] = [SERIES_ROUTES.delete];
+
+/** The selection (stock screening) API, version 1 (docs/api.md, "Selection"): reads every data node serves. */
+export const SELECTION_API = '/kamaitachi/api/selection/v1';
+
+export const SELECTION_ROUTES = {
+  snapshot: `${SELECTION_API}/snapshot`,
+  period: `${SELECTION_API}/period`,
+} as const;
 
 /**
  * POST routes that only read (docs/api.md, "Reads and writes"): the gateway may hedge them and
@@ -36,8 +46,8 @@ export const WRITE_PREFIXES: readonly string[] = [SERIES_ROUTES.delete];
 export const READ_POSTS: ReadonlySet<string> = new Set([
   `${DATA_API}/snapshot`,
   `${DATA_API}/period`,
-  '/kamaitachi/api/selection/v1/snapshot',
-  '/kamaitachi/api/selection/v1/period',
+  SELECTION_ROUTES.snapshot,
+  SELECTION_ROUTES.period,
   '/data/v1/search',
 ]);
 

@@ -14,6 +14,7 @@ import { SubjectDirectory, subjectInfo, type SubjectEntry } from './SubjectDirec
 import { GrowableFrame } from './frame';
 import { SeriesStore } from './SeriesStore';
 import { loadVersions, type ReportVersions } from './ReportVersions';
+import { SubjectTags } from './SubjectTags';
 
 /** The value of the `topic` column's default in the original schema. */
 export const DEFAULT_TOPIC = 'stock_a_listing_pool';
@@ -49,6 +50,8 @@ export class FinanceStore {
   readonly series: SeriesStore;
   /** The reports writes replaced, for `known_at` (./ReportVersions.ts). */
   readonly versions: ReportVersions;
+  /** The subject_tags of the file, changed by `tags` writes (./SubjectTags.ts). */
+  readonly tags: SubjectTags;
 
   private constructor(path: string, db: Database, bytes: Buffer, fingerprint: boolean, forWrites: boolean) {
     this.path = path;
@@ -62,6 +65,7 @@ export class FinanceStore {
     this.directory = new SubjectDirectory(entries);
     this.series = SeriesStore.load(db);
     this.versions = loadVersions(db, this.schema, DEFAULT_TOPIC);
+    this.tags = SubjectTags.load(db);
   }
 
   /**

@@ -9,6 +9,7 @@ import { DEFAULT_CATEGORY, DEFAULT_TOPIC, entryFor, type FinanceStore } from './
 import type { Schema } from './schema';
 import { seriesTag } from './SeriesStore';
 import { VersionKeeper } from './ReportVersions';
+import { applyTagsOp } from './applyTags';
 
 /**
  * A touched subject's series while a record is applied: each slot is an unchanged row of the
@@ -59,6 +60,9 @@ const OPS: { [K in WriteOp['op']]: (ctx: ApplyContext, op: Extract<WriteOp, { op
   },
   series_delete(ctx, op) {
     if (ctx.store.series.delete(op.table, op.id)) (ctx.effect.series ??= new Set()).add(seriesTag(op.table, op.id));
+  },
+  tags(ctx, op) {
+    applyTagsOp(ctx.store, op, ctx.effect);
   },
 };
 

@@ -8,6 +8,7 @@ import type { ChangeRecord, ReportRow, WriteOp } from './records';
 import { CREATE_META_SQL, discoverSchema, META_TABLE, TABLE } from './schema';
 import { SeriesSql } from './seriesSql';
 import { VersionsSql } from './versionsSql';
+import { applyTagsSql } from './tagsSql';
 
 /** Columns a write may set in SQL: every column of the table except the id and the keys. */
 function writableColumns(db: Database): ReadonlySet<string> {
@@ -162,5 +163,8 @@ const SQL_OPS: { [K in WriteOp['op']]: (a: SqlApplier, op: Extract<WriteOp, { op
   },
   series_delete(a, op) {
     a.series.delete(op);
+  },
+  tags(a, op) {
+    applyTagsSql(a, op);
   },
 };

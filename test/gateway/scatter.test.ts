@@ -2,7 +2,7 @@
 // equal what one slave answers for the same request.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { PERIOD, SNAPSHOT, ManualMembership, members, postJson, startFakeSlave, startTestGateway, type FakeSlave, type TestGateway } from '../helpers';
+import { PERIOD, SNAPSHOT, ManualMembership, makeDb, members, postJson, startFakeSlave, startNode, startTestGateway, tempDir, type FakeSlave, type TestGateway } from '../helpers';
 
 const all = Array.from({ length: 40 }, (_, i) => `33:${String(i + 1).padStart(6, '0')}`);
 
@@ -87,5 +87,31 @@ describe('scatter-gather routing', () => {
     } finally {
       a.mode = 'ok';
     }
+  });
+});
+
+describe('scatter-gather over real nodes answering unknown ids as null', () => {
+  it('keeps the warnings of the parts, each once, as a single node gives them', async (t) => {
+    const dir = tempDir(t);
+    const [x, y] = await Promise.all([
+      startNode(t, { db: await makeDb(dir, { stocks: 12, name: 'x.db' }), unknownIds: 'null' }),
+      startNode(t, { db: await makeDb(dir, { stocks: 12, name: 'y.db' }), unknownIds: 'null' }),
+    ]);
+    const gw = await startTestGateway(new ManualMembership([{ id: 'x', addr: x.url }, { id: 'y', addr: y.url }]), () => ({ routing: 'scatter' }));
+    t.after(() => gw.close());
+    const subjects = x.engine.subjects(undefined, 0, 12).subjects;
+    for (const body of [
+      { ids: 'net_profit,no_such_id', subjects: subjects.join(','), field: 'no_such_field', limit: 12 },
+      { ids: 'net_profit,no_such_id', subjects: subjects.join(','), from: 0, to: 1893456000 },
+    ]) {
+      const path = 'from' in body ? PERIOD : SNAPSHOT;
+      const direct = await postJson(`${x.url}${path}`, body);
+      const viaGateway = await postJson(`${gw.url}/data${path}`, body);
+      assert.equal(viaGateway.status, 200, viaGateway.text);
+      assert.ok(direct.json.warnings.length > 0, 'the node warns');
+      assert.deepEqual(viaGateway.json.warnings, direct.json.warnings);
+      assert.deepEqual(viaGateway.json, direct.json);
+    }
+    assert.ok(gw.parts.counters.scattered >= 2, 'the requests were scattered');
   });
 });

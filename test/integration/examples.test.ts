@@ -286,6 +286,26 @@ describe('examples against cluster up with 2 slaves', () => {
     assert.ok(latest < 4102358400, `newest report ${latest}`);
   });
 
+  it('selection.sh screens by concept, industry and name, writes a tag seen at once, removes it; exits 0', async () => {
+    const env = { ...process.env, KMT_GATEWAY: up.gateway };
+    const run1 = await run(procs, 'bash', [join(EXAMPLES, 'selection.sh')], { cwd: dir, env });
+    assert.equal(run1.code, 0, `${run1.stderr}\n${run1.stdout.slice(-2000)}`);
+    const [first] = await topicSubjects(up.gateway, 'stock_a_listing_pool');
+    const out = run1.stdout;
+    for (const expected of [
+      '== concept 人工智能, top 3 by revenue\n{"status_code":0',
+      '"2023-12-31":[{"subject":',
+      `== tag ${first} with the concept 示例概念`,
+      '"added":1,"removed":0',
+      `== concept 示例概念: ${first}, at once\n{"status_code":0,"status_msg":"success","data":[{"subject":{"subject":"${first}"`,
+      '== concept 示例概念: nobody now\n{"status_code":0,"status_msg":"success","data":[]}',
+      'selection.id: unknown tag kind \\"sector\\"; this node knows name, concept, industry',
+      'selection done',
+    ]) {
+      assert.ok(out.includes(expected), `selection.sh output lacks ${expected}`);
+    }
+  });
+
   // Last: it adds 2024 reports to the cluster's data.
   it('import.sh imports CSV and SQL through the gateway, reads the rows back, and imports offline; exits 0', async () => {
     const env = { ...process.env, KMT: `${process.execPath} ${BUNDLE}`, KMT_GATEWAY: up.gateway };

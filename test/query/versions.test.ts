@@ -50,6 +50,13 @@ describe('known_at reads the version current then', () => {
             want,
             `${what}: topic, timestamp ${asOf}, known_at ${knownAt}`,
           );
+          // A selection of every subject of the topic by name ranks the same pool.
+          const sel = JSON.parse(engine.selectionSnapshot(body({ selection: { id: 'name', topic: TOPIC }, ids: 'roe,report_date', field: 'roe', limit: 1000, timestamp: asOf, known_at: knownAt })).toString());
+          assert.deepEqual(
+            sel.data.map((i: Item) => [i.subject.subject, i.data.roe, i.data.report_date]),
+            want,
+            `${what}: selection snapshot, timestamp ${asOf}, known_at ${knownAt}`,
+          );
           // Listed subjects, sorted by report_date desc.
           const subjects = someSubjects();
           const wantS: Array<[string, number, number | null]> = [];
@@ -75,6 +82,29 @@ describe('known_at reads the version current then', () => {
             .map((r): [string, string, number | null] => [r.endDate ?? '', r.declareDate ?? '', num(r.values[roe])]);
           if (rows.length > 0) wantP.push([s, rows]);
         }
+        // Selection period: per report date, the topic's reports known then, ranked by roe.
+        const byDate = new Map<string, { date: number; rows: Array<[string, number | null]> }>();
+        for (const s of ref.subjects()) {
+          for (const r of ref.seriesAt(s, ms)) {
+            if (r.date < 1_609_430_400 || r.date > 1_703_980_800 || r.topic !== TOPIC || announced(r) > knownAt) continue;
+            const key = r.endDate ?? new Date(r.date * 1000).toISOString().slice(0, 10);
+            const group = byDate.get(key) ?? { date: r.date, rows: [] };
+            byDate.set(key, group);
+            group.rows.push([s, num(r.values[roe])]);
+          }
+        }
+        const wantSel = [...byDate.entries()]
+          .sort((a, b) => b[1].date - a[1].date || (a[0] < b[0] ? 1 : -1))
+          .map(([key, g]): [string, Array<[string, number | null]>] => [
+            key,
+            g.rows.sort((a, b) => (a[1] === null ? (b[1] === null ? 0 : 1) : b[1] === null ? -1 : b[1] - a[1]) || (a[0] < b[0] ? -1 : 1)),
+          ]);
+        const selP = JSON.parse(engine.selectionPeriod(body({ selection: { id: 'name', topic: TOPIC }, ids: 'roe', field: 'roe', limit: 1000, from: 1_609_430_400, to: 1_703_980_800, known_at: knownAt })).toString());
+        assert.deepEqual(
+          Object.entries(selP.data as Record<string, Item[]>).map(([key, items]) => [key, items.map((i) => [i.subject.subject, i.data.roe])]),
+          wantSel,
+          `${what}: selection period, known_at ${knownAt}`,
+        );
         const gotP = JSON.parse(engine.period(body({ ids: 'roe', subjects: subjects.join(','), from: 1_609_430_400, to: 1_703_980_800, known_at: knownAt })).toString());
         assert.deepEqual(
           gotP.data.map((i: PeriodItem) => [i.subject.subject, i.data.map((d) => [d.end_date, d.declare_date, d.roe])]),

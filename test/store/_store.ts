@@ -76,6 +76,8 @@ export function referenceFrom(db: Database): Reference {
 /** The write semantics as docs/replication.md (Writes (API)) states them, one row at a time. */
 export function referenceApply(ref: Reference, record: ChangeRecord): void {
   for (const op of record.ops) {
+    // Tags have their own reference (test/store/SubjectTags.test.ts); reports are modelled here.
+    if (op.op === 'tags') continue;
     if (op.op === 'delete') {
       if (op.report_date === undefined) ref.delete(op.subject_key);
       else {

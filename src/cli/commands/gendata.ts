@@ -22,6 +22,7 @@ export function genDataCommand(): Command {
     .description(
       'Write a deterministic sample database in the kamaitachi schema: quarterly reports (4 a year) ' +
         'of N companies on both markets (33 Shenzhen, 17 Shanghai), 9 indicator columns, ' +
+        'and subject tags for selections (one industry and 0-5 concepts a company; SQLite output only), ' +
         'ready to serve with `kamaitachi master|slave --db <file>`. The same flags always give the same file.',
     )
     .addOption(new Option('--out <file>', 'SQLite file to write, replaced atomically').default(GEN_DEFAULTS.out))

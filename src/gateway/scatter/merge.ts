@@ -15,8 +15,13 @@ export class MergeError extends Error {}
 
 /** `bodies` are the parts' 200 answers in plan order; returns the merged envelope. */
 export function mergeAnswers(plan: ScatterPlan, bodies: readonly Buffer[]): string {
-  const rowsOfParts = bodies.map(rowsOf);
-  return okEnvelope(JSON.stringify(plan.kind === 'snapshot' ? mergeSnapshot(plan, rowsOfParts) : mergePeriod(plan, rowsOfParts)));
+  const envelopes = bodies.map(envelopeOf);
+  const rowsOfParts = envelopes.map((e) => e.rows);
+  // Every part answers the same ids and field, so their warnings mostly repeat: each once, in order.
+  // The id the plan added for sorting was not asked for: its warning (src/query/params.ts) is not the caller's.
+  const added = plan.dropField ? `ids: unknown id ${JSON.stringify(plan.field.length > 40 ? plan.field.slice(0, 40) + '...' : plan.field)} answered as null` : undefined;
+  const warnings = [...new Set(envelopes.flatMap((e) => e.warnings))].filter((w) => w !== added);
+  return okEnvelope(JSON.stringify(plan.kind === 'snapshot' ? mergeSnapshot(plan, rowsOfParts) : mergePeriod(plan, rowsOfParts)), warnings);
 }
 
 /**
@@ -81,16 +86,16 @@ function mergePeriod(plan: ScatterPlan, parts: Row[][]): Row[] {
   return out;
 }
 
-function rowsOf(body: Buffer): Row[] {
+function envelopeOf(body: Buffer): { rows: Row[]; warnings: string[] } {
   let env: unknown;
   try {
     env = JSON.parse(body.toString('utf8'));
   } catch {
     throw new MergeError('answer is not JSON');
   }
-  const data = (env as { data?: unknown } | null)?.data;
+  const { data, warnings } = (env as { data?: unknown; warnings?: unknown } | null) ?? {};
   if (!Array.isArray(data)) throw new MergeError('answer has no data array');
-  return data as Row[];
+  return { rows: data as Row[], warnings: Array.isArray(warnings) ? warnings.filter((w): w is string => typeof w === 'string') : [] };
 }
 
 function valueOf(r: Row, field: string): unknown {

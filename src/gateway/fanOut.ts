@@ -22,7 +22,8 @@ interface NodeResult {
   readonly error?: string;
 }
 
-export function statsHandler(nodes: Nodes, pool: UpstreamPool): Handler {
+/** `hot`: the gateway's own hot cache figures, shown as `hot_cache` (absent when it is off). */
+export function statsHandler(nodes: Nodes, pool: UpstreamPool, hot?: () => Record<string, unknown>): Handler {
   return async (_req: IncomingMessage, res: ServerResponse) => {
     const results = await askAll(nodes, pool, 'GET', DATA_ROUTES.stats, undefined);
     const aggregate: Record<string, number> = Object.fromEntries(SUMMED.map((k) => [k, 0]));
@@ -41,6 +42,7 @@ export function statsHandler(nodes: Nodes, pool: UpstreamPool): Handler {
       answered: ok,
       per_node: results.map((r) => ({ id: r.node.id, addr: r.node.addr, ok: r.data !== undefined, ...(r.data ? { stats: r.data } : { error: r.error }) })),
       aggregate,
+      ...(hot ? { hot_cache: hot() } : {}),
     });
   };
 }

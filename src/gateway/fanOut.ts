@@ -47,9 +47,11 @@ export function statsHandler(nodes: Nodes, pool: UpstreamPool, hot?: () => Recor
   };
 }
 
-export function resetHandler(nodes: Nodes, pool: UpstreamPool): Handler {
+/** `clearOwn`: the gateway's own hot cache, emptied with the slaves' caches. */
+export function resetHandler(nodes: Nodes, pool: UpstreamPool, clearOwn?: () => void): Handler {
   return async (req: IncomingMessage, res: ServerResponse) => {
     const body = await readBody(req, 64 * 1024);
+    clearOwn?.();
     const results = await askAll(nodes, pool, 'POST', DATA_ROUTES.cacheReset, body);
     if (results.length === 0) throw new KmtError('KMT_UNAVAILABLE', 'no slave is known, so no cache was reset');
     const failed = results.filter((r) => r.data === undefined);

@@ -91,7 +91,7 @@ export function createGateway(opts: GatewayOptions): GatewayParts {
 
   const router = new Router();
   router.get(DATA_ROUTES.stats, statsHandler(nodes, pool, hot && (() => hotStats(hot))));
-  router.post(DATA_ROUTES.cacheReset, resetHandler(nodes, pool));
+  router.post(DATA_ROUTES.cacheReset, resetHandler(nodes, pool, hot && (() => hot.cache.clear())));
   const proxy = dataProxy({ limiter, nodes, forwarder, counters, routing: config.routing, maxBodyBytes: config.maxBodyBytes, logger, infos, toMaster: toMaster.handler(GATEWAY_DATA_PREFIX), hot: hot?.cache });
   const limit = limitInflight(proxy, config.maxInflight, counters);
   router.add('ANY', `${GATEWAY_DATA_PREFIX}/*`, limit.handler);

@@ -188,6 +188,9 @@ describe('gateway hot cache and the change feed', () => {
     const metrics = await httpRequest(`${s.gw.url}/metrics`);
     assert.match(metrics.text, /kamaitachi_gateway_hot_hits_total 20/);
     assert.match(metrics.text, /kamaitachi_gateway_hot_max_bytes 1048576/);
+    const reset = await httpRequest(`${s.gw.url}/kamaitachi/api/data/v1/cache/reset`, { body: '{}' });
+    assert.equal(reset.status, 200, reset.text);
+    assert.equal(s.gw.parts.hot!.cache.stats().entries, 0, 'a cache reset empties the hot cache too');
   });
 
   it('never caches writes, non-200 answers or one-off reads', async (t) => {

@@ -124,6 +124,14 @@ export interface GatewayConfig {
    * Writes are never hedged. Default adaptive.
    */
   readonly hedgeAfter: HedgeAfter;
+  /**
+   * Byte budget of the hot cache: finished answers to read requests asked at least twice within
+   * a few seconds, served without an upstream call and dropped from the master's change feed
+   * before a write is acknowledged ([gateway] hot_cache_bytes, --hot-cache-bytes; 0 = off).
+   * Default 64 MiB: a hot set of a few thousand answers of a few KiB, a small part of a
+   * gateway's memory (docs/design.md, "The gateway's hot cache").
+   */
+  readonly hotCacheBytes: number;
   readonly ejection: EjectionConfig;
   readonly health: HealthCheckConfig;
   /** Registry lease in seconds ([etcd] ttl); bridges a master restart. Default 10. */
@@ -148,6 +156,7 @@ export interface GatewayFlags extends EtcdFlags {
   routing?: string;
   token?: string;
   logLevel?: string;
+  hotCacheBytes?: string;
 }
 
 export const GATEWAY_DEFAULTS = {
@@ -164,6 +173,7 @@ export const GATEWAY_DEFAULTS = {
   maxBodyBytes: 1024 * 1024,
   maxInflight: 4096,
   hedgeAfter: 'adaptive' as HedgeAfter,
+  hotCacheBytes: 64 * 1024 * 1024,
   ejection: { consecutiveErrors: 5, baseMs: 2000, maxMs: 60_000, maxPercent: 50 },
   health: { intervalMs: 1000, timeoutMs: 500, unhealthyAfter: 2, healthyAfter: 2 },
   ttlSec: 10,
@@ -212,6 +222,10 @@ export function resolveGatewayConfig(flags: GatewayFlags): GatewayConfig {
     maxBodyBytes: file.int('gateway', 'max_body_bytes', 1024) ?? GATEWAY_DEFAULTS.maxBodyBytes,
     maxInflight: file.int('gateway', 'max_inflight', 1, 10_000_000) ?? GATEWAY_DEFAULTS.maxInflight,
     hedgeAfter: hedgeAfter(file),
+    hotCacheBytes:
+      flags.hotCacheBytes !== undefined
+        ? parseIntSetting(flags.hotCacheBytes, '--hot-cache-bytes', 0, 2 ** 40)
+        : (file.int('gateway', 'hot_cache_bytes', 0, 2 ** 40) ?? GATEWAY_DEFAULTS.hotCacheBytes),
     ejection: Object.freeze({
       consecutiveErrors: file.int('gateway', 'consecutive_errors', 0, 1_000_000) ?? GATEWAY_DEFAULTS.ejection.consecutiveErrors,
       baseMs: file.int('gateway', 'ejection_base_ms', 1, 3_600_000) ?? GATEWAY_DEFAULTS.ejection.baseMs,

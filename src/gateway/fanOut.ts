@@ -22,7 +22,8 @@ interface NodeResult {
   readonly error?: string;
 }
 
-export function statsHandler(nodes: Nodes, pool: UpstreamPool): Handler {
+/** `hot`: the gateway's own hot cache figures, shown as `hot_cache` (absent when it is off). */
+export function statsHandler(nodes: Nodes, pool: UpstreamPool, hot?: () => Record<string, unknown>): Handler {
   return async (_req: IncomingMessage, res: ServerResponse) => {
     const results = await askAll(nodes, pool, 'GET', DATA_ROUTES.stats, undefined);
     const aggregate: Record<string, number> = Object.fromEntries(SUMMED.map((k) => [k, 0]));
@@ -41,13 +42,16 @@ export function statsHandler(nodes: Nodes, pool: UpstreamPool): Handler {
       answered: ok,
       per_node: results.map((r) => ({ id: r.node.id, addr: r.node.addr, ok: r.data !== undefined, ...(r.data ? { stats: r.data } : { error: r.error }) })),
       aggregate,
+      ...(hot ? { hot_cache: hot() } : {}),
     });
   };
 }
 
-export function resetHandler(nodes: Nodes, pool: UpstreamPool): Handler {
+/** `clearOwn`: the gateway's own hot cache, emptied with the slaves' caches. */
+export function resetHandler(nodes: Nodes, pool: UpstreamPool, clearOwn?: () => void): Handler {
   return async (req: IncomingMessage, res: ServerResponse) => {
     const body = await readBody(req, 64 * 1024);
+    clearOwn?.();
     const results = await askAll(nodes, pool, 'POST', DATA_ROUTES.cacheReset, body);
     if (results.length === 0) throw new KmtError('KMT_UNAVAILABLE', 'no slave is known, so no cache was reset');
     const failed = results.filter((r) => r.data === undefined);

@@ -3,6 +3,7 @@
 // fan-out and the monitor endpoints; the health checker and outlier ejection keep the ring to
 // the nodes that answer. Tests build one with a test membership, clock and hash; the gateway
 // role serves it.
+import { performance } from 'node:perf_hooks';
 import type { GatewayConfig } from '../config/gateway';
 import type { MembershipSource } from '../cluster/membership';
 import { Router } from '../http/router';
@@ -26,6 +27,8 @@ import { mountUiRoutes } from './ui/uiRoutes';
 import { RequestInfoCache } from './requestInfo';
 import { HashRing, type HashFn } from './ring';
 import { UpstreamPool } from './upstream';
+import { HotCache } from './hot/HotCache';
+import { HotFeed } from './hot/HotFeed';
 
 export interface GatewayParts {
   readonly router: Router;
@@ -37,6 +40,8 @@ export interface GatewayParts {
   readonly health: HealthChecker;
   /** Requests to /data/* being served now. */
   inflight(): number;
+  /** The hot cache and the feed follower keeping it fresh; undefined with [gateway] hot_cache_bytes = 0. */
+  readonly hot: { readonly cache: HotCache; readonly feed: HotFeed } | undefined;
   /** Stops following membership and closes every upstream connection. */
   close(): void;
 }
@@ -82,22 +87,24 @@ export function createGateway(opts: GatewayOptions): GatewayParts {
   const infos = new RequestInfoCache();
   const limiter = new RateLimiter(config.rateLimit, now);
   const toMaster = new MasterForwarder({ master: config.master, access: new AccessPolicy(config.token), counters });
+  const hot = config.hotCacheBytes > 0 ? hotCache(config, membership, logger) : undefined;
 
   const router = new Router();
-  router.get(DATA_ROUTES.stats, statsHandler(nodes, pool));
-  router.post(DATA_ROUTES.cacheReset, resetHandler(nodes, pool));
-  const proxy = dataProxy({ limiter, nodes, forwarder, counters, routing: config.routing, maxBodyBytes: config.maxBodyBytes, logger, infos, toMaster: toMaster.handler(GATEWAY_DATA_PREFIX) });
+  router.get(DATA_ROUTES.stats, statsHandler(nodes, pool, hot && (() => hotStats(hot))));
+  router.post(DATA_ROUTES.cacheReset, resetHandler(nodes, pool, hot && (() => hot.cache.clear())));
+  const proxy = dataProxy({ limiter, nodes, forwarder, counters, routing: config.routing, maxBodyBytes: config.maxBodyBytes, logger, infos, toMaster: toMaster.handler(GATEWAY_DATA_PREFIX), hot: hot?.cache });
   const limit = limitInflight(proxy, config.maxInflight, counters);
   router.add('ANY', `${GATEWAY_DATA_PREFIX}/*`, limit.handler);
   mountMonitorRoutes(router, {
     nodes,
     membership,
     counters,
-    metrics: createMetrics(counters, nodes),
+    metrics: createMetrics(counters, nodes, hot),
     infos,
     routing: config.routing,
     startedAt: now(),
     replication: replicationStatus(nodes, pool, config.master),
+    hot: hot && (() => hotStats(hot)),
   });
   feed = new StatusFeed({
     nodes,
@@ -110,6 +117,7 @@ export function createGateway(opts: GatewayOptions): GatewayParts {
   });
   mountUiRoutes(router, feed);
   health.start();
+  hot?.feed.start();
 
   const parts: GatewayParts = {
     router,
@@ -118,7 +126,9 @@ export function createGateway(opts: GatewayOptions): GatewayParts {
     feed,
     health,
     inflight: limit.inflight,
+    hot,
     close() {
+      void hot?.feed.stop();
       parts.feed.stop();
       health.stop();
       nodes.stop();
@@ -127,4 +137,15 @@ export function createGateway(opts: GatewayOptions): GatewayParts {
     },
   };
   return parts;
+}
+
+function hotCache(config: GatewayConfig, membership: MembershipSource, logger: Logger): { cache: HotCache; feed: HotFeed } {
+  const cache = new HotCache({ maxBytes: config.hotCacheBytes, now: () => performance.now() });
+  const feed = new HotFeed({ cache, master: () => config.master ?? membership.status().master, token: config.token, logger });
+  return { cache, feed };
+}
+
+/** The hot cache's counters and its feed position, for /stats and /monitor/status. */
+export function hotStats(hot: { cache: HotCache; feed: HotFeed }): Record<string, unknown> {
+  return { ...hot.cache.stats(), feed: hot.feed.status() };
 }

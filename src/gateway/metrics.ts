@@ -4,6 +4,8 @@ import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
 import type { Nodes } from './nodes';
 import type { GatewayCounters } from './counters';
 import { FAILURE_CAUSES } from './upstream';
+import type { HotCache } from './hot/HotCache';
+import type { HotFeed } from './hot/HotFeed';
 
 const PLAIN = [
   ['requests', 'Requests to /data/*'],
@@ -24,8 +26,9 @@ const PLAIN = [
 
 const BREAKER_VALUE = { CLOSED: 0, HALF_OPEN: 1, OPEN: 2 } as const;
 
-export function createMetrics(counters: GatewayCounters, nodes: Nodes): Registry {
+export function createMetrics(counters: GatewayCounters, nodes: Nodes, hot?: { readonly cache: HotCache; readonly feed: HotFeed }): Registry {
   const registry = new Registry();
+  if (hot) hotMetrics(registry, hot.cache, hot.feed);
   for (const [name, help] of PLAIN) {
     new Counter({
       name: `kamaitachi_gateway_${name}_total`,
@@ -110,4 +113,46 @@ export function createMetrics(counters: GatewayCounters, nodes: Nodes): Registry
   });
   collectDefaultMetrics({ register: registry, prefix: 'kamaitachi_gateway_' });
   return registry;
+}
+
+const HOT_COUNTERS = [
+  ['hits', 'Hot reads answered from the gateway hot cache'],
+  ['misses', 'Cacheable reads not answered from the hot cache'],
+  ['passed_no_lease', 'Cacheable reads passed through because the gateway did not hold a feed lease'],
+  ['admissions', 'Answers stored in the hot cache (second ask within the window)'],
+  ['refused_behind', 'Answers not stored because their node was behind the feed position'],
+  ['invalidations', 'Hot cache entries dropped by change records'],
+  ['clears', 'Times the whole hot cache was dropped'],
+] as const;
+
+function hotMetrics(registry: Registry, cache: HotCache, feed: HotFeed): void {
+  for (const [name, help] of HOT_COUNTERS) {
+    new Counter({
+      name: `kamaitachi_gateway_hot_${name}_total`,
+      help,
+      registers: [registry],
+      collect() {
+        this.reset();
+        this.inc(cache[name]);
+      },
+    });
+  }
+  const gauges: Array<[string, string, () => number]> = [
+    ['kamaitachi_gateway_hot_entries', 'Answers in the hot cache', () => cache.stats().entries],
+    ['kamaitachi_gateway_hot_bytes', 'Bytes charged to the hot cache', () => cache.stats().bytes],
+    ['kamaitachi_gateway_hot_max_bytes', 'Byte budget of the hot cache ([gateway] hot_cache_bytes)', () => cache.maxBytes],
+    ['kamaitachi_gateway_hot_serving', '1 while the hot cache may answer (feed lease held), else 0', () => (cache.serving() ? 1 : 0)],
+    ['kamaitachi_gateway_applied_seq', 'Change feed position of the hot cache (-1 = not known yet)', () => cache.position],
+    ['kamaitachi_gateway_replication_lag', "Records between the master's seq and the hot cache's feed position", () => feed.status().lag],
+  ];
+  for (const [name, help, value] of gauges) {
+    new Gauge({
+      name,
+      help,
+      registers: [registry],
+      collect() {
+        this.set(value());
+      },
+    });
+  }
 }

@@ -21,6 +21,8 @@ export interface MonitorDeps {
   readonly startedAt: number;
   /** seq / applied_seq / lag per node and the master's follower view (replicationStatus.ts). */
   readonly replication?: ReplicationStatus;
+  /** The hot cache's figures and feed position (absent when it is off). */
+  readonly hot?: () => Record<string, unknown>;
 }
 
 export function mountMonitorRoutes(router: Router, deps: MonitorDeps): void {
@@ -50,6 +52,7 @@ export function mountMonitorRoutes(router: Router, deps: MonitorDeps): void {
       membership: membership.status(),
       requests: { ...plain, upstream_errors_by_cause: { ...upstream_errors_by_cause } },
       request_info_cache: { entries: deps.infos.size, hits: deps.infos.hits, misses: deps.infos.misses },
+      ...(deps.hot ? { hot_cache: deps.hot() } : {}),
       nodes: nodes.all().map((n) => ({
         id: n.id,
         addr: n.addr,

@@ -1,4 +1,4 @@
-// The /data/* handler: the request path in order — rate limit -> routing key -> (scatter plan)
+// The /data/* handler: the request path in order — rate limit -> hot cache (hot/HotCache.ts) -> routing key -> (scatter plan)
 // -> ring order + breakers + upstream call with failover (forward.ts) -> answer. The `/data`
 // prefix is stripped; bodies and answers pass through byte for byte (scatter answers excepted,
 // which are merged). Failures are counted, not logged per request.
@@ -10,6 +10,7 @@ import { sendError, sendJson } from '../http/send';
 import { KmtError, isKmtError } from '../shared/errors';
 import type { Logger } from '../shared/logger';
 import { DATA_ROUTES, GATEWAY_DATA_PREFIX, isRead } from '../shared/routes';
+import { SEQ_HEADER } from '../http/seqHeader';
 import type { Nodes } from './nodes';
 import type { GatewayCounters } from './counters';
 import type { Forwarder } from './forward';
@@ -17,6 +18,8 @@ import { isMasterRoute } from './masterForward';
 import type { RateLimiter } from './rateLimit';
 import { RequestInfoCache } from './requestInfo';
 import { seriesKey } from './seriesKey';
+import { HotCache } from './hot/HotCache';
+import { hotRoute, hotTags } from './hot/hotTags';
 import { MergeError, MergeMemo } from './scatter/merge';
 import { ScatterPlanner, type ScatterKind, type ScatterPlan } from './scatter/plan';
 
@@ -32,10 +35,12 @@ export interface DataProxyDeps {
   readonly infos?: RequestInfoCache;
   /** Writes and cluster calls: to the master, never a slave (masterForward.ts). */
   readonly toMaster?: Handler;
+  /** Finished answers to hot reads, kept fresh from the change feed; undefined = off. */
+  readonly hot?: HotCache;
 }
 
 export function dataProxy(deps: DataProxyDeps): Handler {
-  const { limiter, nodes, forwarder, counters, routing, maxBodyBytes } = deps;
+  const { limiter, nodes, forwarder, counters, routing, maxBodyBytes, hot } = deps;
   const infos = deps.infos ?? new RequestInfoCache();
   const planner = new ScatterPlanner(nodes.ring);
   const merges = new MergeMemo();
@@ -66,6 +71,17 @@ export function dataProxy(deps: DataProxyDeps): Handler {
     const upstreamPath = (req.url ?? path).slice(GATEWAY_DATA_PREFIX.length);
     try {
       const body = method === 'GET' || method === 'HEAD' ? undefined : await readBody(req, maxBodyBytes);
+      const hotKey = hot && hotRoute(method, route) ? HotCache.key(method, upstreamPath, body) : undefined;
+      if (hotKey !== undefined) {
+        const hit = hot!.get(hotKey);
+        if (hit) {
+          counters.answered(200);
+          // The seq of the feed position: no record up to it changed this answer.
+          res.writeHead(200, ['content-type', hit.contentType, 'content-length', hit.length, SEQ_HEADER, hot!.positionText]);
+          res.end(hit.body);
+          return;
+        }
+      }
       const info = body ? infos.get(body) : undefined;
       if (routing === 'scatter' && info && info.subjects.length > 1 && method === 'POST') {
         const kind: ScatterKind | undefined = route === DATA_ROUTES.snapshot ? 'snapshot' : route === DATA_ROUTES.period ? 'period' : undefined;
@@ -77,8 +93,11 @@ export function dataProxy(deps: DataProxyDeps): Handler {
       else counters.spread++;
       const { answer } = await forwarder.send(key, method, upstreamPath, body, req.headers['content-type'], isRead(method, route));
       counters.answered(answer.status);
-      res.writeHead(answer.status, { 'content-type': answer.contentType ?? 'application/json', 'content-length': answer.body.length });
+      const contentType = answer.contentType ?? 'application/json';
+      if (answer.seq !== undefined) res.writeHead(answer.status, ['content-type', contentType, 'content-length', String(answer.body.length), SEQ_HEADER, answer.seq]);
+      else res.writeHead(answer.status, ['content-type', contentType, 'content-length', String(answer.body.length)]);
       res.end(answer.body);
+      if (hotKey !== undefined && answer.status === 200) hot!.offer(hotKey, answer.seq, contentType, answer.body, () => hotTags(route, info));
     } catch (err) {
       answerError(res, err);
     }

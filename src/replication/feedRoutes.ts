@@ -1,5 +1,6 @@
 // The master's replication endpoints under /kamaitachi/api/cluster/v1 (docs/replication.md, "Replication"):
-//   GET  changes?since=<seq>&wait=<ms>&follower=<id>  the records after `since`, long-polled
+//   GET  changes?since=<seq>&wait=<ms>&follower=<id>[&touched=1]  the records after `since`, long-polled
+//        (touched=1: with what each record touched, for gateway hot caches; see TouchedLog.ts)
 //   GET  dump                                          the last checkpoint file, streamed
 //   POST checkpoint                                    forces a checkpoint (tests, operations)
 // All three sit behind the access rule; the node wires that in.
@@ -12,6 +13,7 @@ import { SEQ_HEADER } from '../http/seqHeader';
 import { KmtError } from '../shared/errors';
 import type { ChangeRecord } from '../store/records';
 import type { FollowerTracker } from './FollowerTracker';
+import type { TouchedLog } from './TouchedLog';
 import { CLUSTER_ROUTES } from '../shared/routes';
 
 export const FEED_PATH = CLUSTER_ROUTES.changes;
@@ -80,6 +82,8 @@ export interface FeedDeps {
   readonly now: () => number;
   /** The access rule (src/http/access.ts) every route sits behind. */
   readonly protect: (h: Handler) => Handler;
+  /** What recent records touched, sent to pollers asking `touched=1`. */
+  readonly touched?: TouchedLog;
 }
 
 export function mountFeedRoutes(router: Router, deps: FeedDeps): void {
@@ -103,6 +107,7 @@ export function mountFeedRoutes(router: Router, deps: FeedDeps): void {
       const since = intParam(params, 'since', undefined, 0, Number.MAX_SAFE_INTEGER);
       const wait = intParam(params, 'wait', 0, 0, MAX_WAIT_MS);
       const follower = params.get('follower') || undefined;
+      const withTouched = params.get('touched') === '1';
       if (follower !== undefined && follower.length > MAX_ID) throw new KmtError('KMT_BAD_FIELD', `follower: at most ${MAX_ID} characters`);
       let src = deps.source();
       if (since > src.seq) {
@@ -131,7 +136,11 @@ export function mountFeedRoutes(router: Router, deps: FeedDeps): void {
       const last = parts.length === 0 ? since : records[parts.length - 1].seq;
       const complete = last >= head;
       if (complete && follower) tracker.granted(follower, receivedAt);
-      const data = `{"seq":${head},"dataset":${JSON.stringify(src.dataset)},"complete":${complete},"records":[${parts.join(',')}]}`;
+      // Additive fields slaves ignore: the lease length (a gateway leases no longer than the
+      // master waits for it) and, when asked, what each record touched (null = not known).
+      let extra = `,"lease_ms":${tracker.timeoutMs}`;
+      if (withTouched) extra += `,"touched":[${records.slice(0, parts.length).map((r) => JSON.stringify(deps.touched?.get(r.seq) ?? null)).join(',')}]`;
+      const data = `{"seq":${head},"dataset":${JSON.stringify(src.dataset)},"complete":${complete},"records":[${parts.join(',')}]${extra}}`;
       sendJson(res, 200, okEnvelope(data));
     }),
   );

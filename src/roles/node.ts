@@ -28,6 +28,7 @@ import { QueryEngine } from '../query/QueryEngine';
 import { Follower } from '../replication/Follower';
 import { FollowerTracker } from '../replication/FollowerTracker';
 import { FeedNotifier, mountFeedRoutes } from '../replication/feedRoutes';
+import { TouchedLog } from '../replication/TouchedLog';
 import { DurableStore } from '../store/DurableStore';
 import type { WriteOp } from '../store/records';
 import { MemberRegistry } from '../cluster/MemberRegistry';
@@ -98,12 +99,15 @@ export async function startDataNode(config: NodeConfig, logger: Logger): Promise
   const registry = isMaster ? new MemberRegistry({ ttlSec: config.ttlSec }) : undefined;
   const tracker = registry ? new FollowerTracker({ timeoutMs: L, members: registry, logger }) : undefined;
   const notifier = new FeedNotifier();
+  // What each record touched, for followers that keep answers but no data (gateway hot caches).
+  const touched = tracker ? new TouchedLog(durable.seq) : undefined;
   // Synchronous with the apply: no reader sees new data through an old cached answer.
   // Once per apply step (a group commit, a feed answer), with its last record.
   let stepSeq = durable.seq;
   durable.onApplied((record, effect) => {
     engine.invalidate(effect);
     seriesQuery.invalidate(effect);
+    touched?.applied(record, effect);
     seq.set(record.seq);
     // Every record of the step is a lag sample, as when records were applied one at a time.
     for (let s = Math.max(stepSeq + 1, record.seq - 10_000); s <= record.seq; s++) tracker?.committed(s);
@@ -157,7 +161,7 @@ export async function startDataNode(config: NodeConfig, logger: Logger): Promise
   if (registry && tracker) {
     const protect = access.protect.bind(access);
     mountRegistryRoutes(router, registry, protect);
-    mountFeedRoutes(router, { source: () => durable, tracker, notifier, now: () => performance.now(), protect });
+    mountFeedRoutes(router, { source: () => durable, tracker, notifier, now: () => performance.now(), protect, touched });
   }
 
   const server = await startHttpServer({ host: config.host, port: config.port, router, logger, responseClass: seqStampingResponse(seq) });

@@ -89,4 +89,14 @@ describe('gateway config', () => {
     assert.throws(() => resolveGatewayConfig({ config: ini('[gateway]\nmax_inflight = 0') }), /\[gateway\] max_inflight .* between 1 and/);
     assert.throws(() => resolveGatewayConfig({ config: ini('[gateway]\nmax_ejection_percent = 101') }), /\[gateway\] max_ejection_percent .* between 0 and 100/);
   });
+
+  it('keeps a 64 MiB hot cache by default; [gateway] hot_cache_bytes and --hot-cache-bytes set it, 0 turns it off', () => {
+    assert.equal(resolveGatewayConfig({}).hotCacheBytes, 64 * 1024 * 1024);
+    assert.equal(GATEWAY_DEFAULTS.hotCacheBytes, 64 * 1024 * 1024);
+    const file = ini('[gateway]\nhot_cache_bytes = 0');
+    assert.equal(resolveGatewayConfig({ config: file }).hotCacheBytes, 0);
+    assert.equal(resolveGatewayConfig({ config: file, hotCacheBytes: '1000000' }).hotCacheBytes, 1_000_000);
+    assert.throws(() => resolveGatewayConfig({ hotCacheBytes: '-1' }), /--hot-cache-bytes must be an integer between 0 and/);
+    assert.throws(() => resolveGatewayConfig({ config: ini('[gateway]\nhot_cache_bytes = lots') }), /\[gateway\] hot_cache_bytes/);
+  });
 });

@@ -15,6 +15,7 @@ export function gatewayCommand(): Command {
     .option('--etcd <urls>', 'follow the slaves registered in etcd instead of the master, e.g. http://127.0.0.1:2379 (comma-separated; "none" = off; default none)')
     .option('--etcd-prefix <prefix>', `etcd key prefix to watch (default ${ETCD_DEFAULTS.prefix})`)
     .addOption(new Option('--routing <mode>', `owner: whole request to the first subject's owner; scatter: split multi-subject requests by owner (default ${GATEWAY_DEFAULTS.routing})`).choices(['owner', 'scatter']))
+    .option('--hot-cache-bytes <n>', `byte budget of the hot cache of finished answers, kept fresh from the master's change feed; 0 = off (default ${GATEWAY_DEFAULTS.hotCacheBytes})`)
     .option('--token <token>', 'bearer token of the cluster, as [security] token: forwarded writes and cluster calls must carry it (default none = loopback clients only)')
     .addOption(new Option('--log-level <level>', `log level (default ${GATEWAY_DEFAULTS.logLevel})`).choices(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']))
     .action((flags: GatewayFlags) => runGateway(() => resolveGatewayConfig(flags)));

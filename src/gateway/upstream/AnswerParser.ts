@@ -9,6 +9,8 @@ import type { FailureCause } from './causes';
 export interface ParsedAnswer {
   readonly status: number;
   readonly contentType: string | undefined;
+  /** The node's `x-kamaitachi-seq` (its applied seq), passed on to the client. */
+  readonly seq: string | undefined;
   readonly echo: string | undefined;
   readonly body: Buffer;
   /** The node may take another request on this connection. */
@@ -49,6 +51,7 @@ const enum State {
 interface Head {
   readonly status: number;
   readonly contentType: string | undefined;
+  readonly seq: string | undefined;
   readonly echo: string | undefined;
   readonly keepAlive: boolean;
 }
@@ -201,7 +204,7 @@ export class AnswerParser {
     const head = this.#head!;
     const body = this.#chunks.length === 1 ? this.#chunks[0] : Buffer.concat(this.#chunks);
     this.#chunks = [];
-    return { status: head.status, contentType: head.contentType, echo: head.echo, body, keepAlive: head.keepAlive, surplus };
+    return { status: head.status, contentType: head.contentType, seq: head.seq, echo: head.echo, body, keepAlive: head.keepAlive, surplus };
   }
 }
 
@@ -220,6 +223,7 @@ function parseHead(text: string): ParsedHead {
   let length = -1;
   let chunked = false;
   let contentType: string | undefined;
+  let seq: string | undefined;
   let echo: string | undefined;
   for (let i = 1; i < lines.length; i++) {
     const f = FIELD_LINE.exec(lines[i]);
@@ -233,6 +237,7 @@ function parseHead(text: string): ParsedHead {
       if (chunked || value.toLowerCase() !== 'chunked' || http10) throw new AnswerError('malformed', `unsupported transfer-encoding ${JSON.stringify(value)}`);
       chunked = true;
     } else if (name === 'content-type') contentType = value;
+    else if (name === 'x-kamaitachi-seq') seq = value;
     else if (name === 'x-kamaitachi-request') {
       if (echo !== undefined) throw new AnswerError('malformed', 'two request id echoes');
       echo = value;
@@ -243,5 +248,5 @@ function parseHead(text: string): ParsedHead {
     }
   }
   if (chunked && length !== -1) throw new AnswerError('malformed', 'both content-length and transfer-encoding');
-  return { status: Number(m[2]), contentType, echo, keepAlive, length, chunked };
+  return { status: Number(m[2]), contentType, seq, echo, keepAlive, length, chunked };
 }

@@ -16,6 +16,8 @@ export interface OutgoingRequest {
 export interface RawAnswer {
   readonly status: number;
   readonly contentType: string | undefined;
+  /** `x-kamaitachi-seq` as the node sent it. */
+  readonly seq: string | undefined;
   readonly body: Buffer;
   /** The node's echo of the request id, when it sent one. */
   readonly echo: string | undefined;

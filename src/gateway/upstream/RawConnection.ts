@@ -85,7 +85,7 @@ export class RawConnection implements Connection {
     this.#parser = null;
     const reusable = answer.keepAlive && !answer.surplus;
     if (!reusable) this.#socket.destroy();
-    exchange.onAnswer({ status: answer.status, contentType: answer.contentType, body: answer.body, echo: answer.echo }, reusable);
+    exchange.onAnswer({ status: answer.status, contentType: answer.contentType, seq: answer.seq, body: answer.body, echo: answer.echo }, reusable);
   }
 
   #onClose(err: NodeJS.ErrnoException | null): void {
@@ -108,7 +108,7 @@ export class RawConnection implements Connection {
     }
     this.#exchange = null;
     this.#parser = null;
-    exchange.onAnswer({ status: answer.status, contentType: answer.contentType, body: answer.body, echo: answer.echo }, false);
+    exchange.onAnswer({ status: answer.status, contentType: answer.contentType, seq: answer.seq, body: answer.body, echo: answer.echo }, false);
   }
 
   #fail(cause: AnswerError['failure'], detail: string): void {

@@ -10,6 +10,8 @@ import type { Waiting } from './WaitQueue';
 export interface UpstreamAnswer {
   readonly status: number;
   readonly contentType: string | undefined;
+  /** The node's `x-kamaitachi-seq` (applied seq when it answered); passed through to the client. */
+  readonly seq: string | undefined;
   readonly body: Buffer;
 }
 
@@ -101,7 +103,7 @@ export class UpstreamCall implements Taker {
         if (wrong !== undefined) return this.#fail('mismatch', wrong);
         const bad = checkAnswer(raw, this.#request?.method ?? 'GET');
         if (bad) return this.#fail(bad.cause, bad.detail);
-        this.#succeed({ status: raw.status, contentType: raw.contentType, body: raw.body });
+        this.#succeed({ status: raw.status, contentType: raw.contentType, seq: raw.seq, body: raw.body });
       },
       onFailure: (cause: FailureCause, detail: string) => {
         this.#conn = null;

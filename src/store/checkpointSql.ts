@@ -1,8 +1,10 @@
 // Applies change records to a sql.js database: the SQL twin of ./applyRecord.ts, run by the
 // checkpoint worker on its copy of the file. Values are always bound parameters; column names
 // come only from the file's discovered schema (a column the file lacks is skipped, never
-// spliced into SQL).
+// spliced into SQL). An upsert op's rows go through ./bulkUpsert.ts: one bound JSON text per
+// run of rows, not one statement per row (docs/store.md, "SQL writes in bulk").
 import type { Database, SqlValue, Statement } from 'sql.js';
+import { BulkUpsert } from './bulkUpsert';
 import { DEFAULT_CATEGORY, DEFAULT_TOPIC } from './FinanceStore';
 import type { ChangeRecord, ReportRow, WriteOp } from './records';
 import { CREATE_META_SQL, discoverSchema, META_TABLE, TABLE } from './schema';
@@ -28,6 +30,7 @@ export class SqlApplier {
   readonly #columns: ReadonlySet<string>;
   /** Prepared statements by SQL text (the column set of a row decides the text). */
   readonly #stmts = new Map<string, Statement>();
+  readonly #bulk: BulkUpsert;
 
   constructor(db: Database, file: string) {
     discoverSchema(db, file); // refuses a file that is not a finance_data database
@@ -35,6 +38,12 @@ export class SqlApplier {
     const cols = new Set<string>();
     for (const c of writableColumns(db)) if (SAFE_NAME.test(c)) cols.add(c);
     this.#columns = cols;
+    this.#bulk = new BulkUpsert(db, cols);
+  }
+
+  /** The writable columns of the file (no id, no keys): what an upsert may set. */
+  get columns(): ReadonlySet<string> {
+    return this.#columns;
   }
 
   /** Applies records in order, in one transaction (all or none). */
@@ -59,6 +68,7 @@ export class SqlApplier {
 
   /** sql.js's export() closes and reopens the database, freeing every prepared statement. */
   forgetStatements(): void {
+    this.#bulk.forgetStatements();
     for (const s of this.#stmts.values()) {
       try {
         s.free();
@@ -93,6 +103,12 @@ export class SqlApplier {
     return found;
   }
 
+  /** Upserts rows in order (keys may repeat), a run of rows naming the same columns at a time. */
+  upsertRows(rows: readonly ReportRow[]): void {
+    this.#bulk.upsert(rows);
+  }
+
+  /** One row, one statement at a time: what upsertRows does in bulk. */
   upsertRow(row: ReportRow): void {
     const cols: string[] = [];
     const vals: SqlValue[] = [];
@@ -132,7 +148,7 @@ const EXISTS_SQL = `SELECT 1 FROM ${TABLE} WHERE subject_key = ? AND report_date
 /** Per op: its SQL. A new op is one new entry here (and in applyRecord's table). */
 const SQL_OPS: { [K in WriteOp['op']]: (a: SqlApplier, op: Extract<WriteOp, { op: K }>) => void } = {
   upsert(a, op) {
-    for (const row of op.rows) a.upsertRow(row);
+    a.upsertRows(op.rows);
   },
   delete(a, op) {
     if (op.report_date === undefined) a.run(`DELETE FROM ${TABLE} WHERE subject_key = ?`, [op.subject_key]);

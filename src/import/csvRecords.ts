@@ -40,14 +40,19 @@ export class CsvRecords {
   #split(text: string, emit: (item: CsvItem) => void, last: boolean): number {
     let from = 0;
     const n = text.length;
+    // The next quote at or after `from` (n when none): searched again only once passed, not per line.
+    let quote = -1;
     while (from < n) {
       let nl = text.indexOf('\n', from);
       if (nl < 0) {
         if (!last) return from;
         nl = n;
       }
-      const quote = text.indexOf('"', from);
-      if (quote < 0 || quote > nl) {
+      if (quote < from) {
+        quote = text.indexOf('"', from);
+        if (quote < 0) quote = n;
+      }
+      if (quote >= nl) {
         let end = nl;
         if (end > from && text.charCodeAt(end - 1) === CR) end--;
         if (end > from) emit({ line: this.#line, fields: text.slice(from, end).split(',') });

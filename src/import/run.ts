@@ -1,5 +1,6 @@
 // `kamaitachi import` as a library call (docs/import.md): reads every file in order, sends rows
-// to the sink in batches (the next batch is parsed while the previous one is in flight), reports
+// to the sink in batches (up to `inflight` of them at once while the next ones are parsed; a
+// batch sharing a key with one in flight waits for it, so rows of a key apply in file order), reports
 // each bad row as `file:line: what is wrong` and skips it. With `strict` the first bad row stops
 // the import having changed nothing: offline nothing is written until the end anyway; online the
 // whole input is checked before the first batch is sent.
@@ -21,6 +22,8 @@ export interface ImportOptions {
   readonly to?: string;
   /** Rows per batch (transaction offline, request online), 1..10000. */
   readonly batch: number;
+  /** Batches in flight at once (online; default 1). */
+  readonly inflight?: number;
   readonly wait: WaitMode;
   readonly token?: string;
   readonly strict: boolean;
@@ -82,13 +85,37 @@ export async function runImport(o: ImportOptions): Promise<ImportResult> {
   let batches = 0;
   let batch: ReportRow[] = [];
   let origins: Array<{ file: string; line: number }> = [];
-  let inflight: Promise<void> | undefined;
+  // Batches sent and not yet answered, each with its keys.
+  const inflight = new Set<{ done: Promise<void>; keys: Set<string> }>();
+  const window = Math.max(1, o.inflight ?? 1);
+  let failure: unknown;
   const send = async (rowsOut: ReportRow[], from: Array<{ file: string; line: number }>): Promise<void> => {
     const { refused } = await sink.write(rowsOut);
     for (const r of refused) report({ ...from[r.index]!, error: r.message });
     rows += rowsOut.length - refused.length;
     batches++;
     o.progress?.update(bytes, rows);
+  };
+  const settle = async (all: boolean): Promise<void> => {
+    while (inflight.size > 0 && (all || inflight.size >= window)) await Promise.race([...inflight].map((b) => b.done));
+    if (failure !== undefined) throw failure;
+  };
+  const dispatch = async (rowsOut: ReportRow[], from: Array<{ file: string; line: number }>): Promise<void> => {
+    const keys = new Set<string>();
+    for (const r of rowsOut) keys.add(`${r.subject_key}\u0000${r.report_date}`);
+    // A key of a batch still in flight: its rows must apply first (the master orders by arrival).
+    let overlaps = false;
+    for (const b of inflight) for (const k of b.keys) if (!overlaps && keys.has(k)) overlaps = true;
+    await settle(overlaps);
+    const entry = { keys, done: Promise.resolve() };
+    entry.done = send(rowsOut, from).then(
+      () => void inflight.delete(entry),
+      (err: unknown) => {
+        failure ??= err;
+        inflight.delete(entry);
+      },
+    );
+    inflight.add(entry);
   };
   try {
     for await (const chunk of chunks()) {
@@ -101,19 +128,17 @@ export async function runImport(o: ImportOptions): Promise<ImportResult> {
         batch.push(item.row);
         origins.push(item);
         if (batch.length >= o.batch) {
-          await inflight;
-          inflight = send(batch, origins);
-          inflight.catch(() => undefined); // awaited below; keeps an early rejection from going unhandled
+          await dispatch(batch, origins);
           batch = [];
           origins = [];
         }
       }
     }
-    await inflight;
-    if (batch.length > 0) await send(batch, origins);
+    if (batch.length > 0) await dispatch(batch, origins);
+    await settle(true);
     await sink.finish();
   } catch (err) {
-    await inflight?.catch(() => undefined);
+    while (inflight.size > 0) await Promise.race([...inflight].map((b) => b.done));
     await sink.abort();
     throw err;
   } finally {

@@ -52,22 +52,30 @@ export class BulkUpsert {
    */
   upsert(rows: readonly ReportRow[]): void {
     // With keys unique, "update what matches, then insert what is missing" is a per-row upsert.
-    this.#byRuns(foldByKey(rows), (cols, params, n) => {
-      if (cols.length > 0) this.#run('update', cols, params, n);
-      this.#run('insertMissing', cols, params, n);
-    });
+    this.#byRuns(
+      foldByKey(rows),
+      (cols, params, n) => {
+        if (cols.length > 0) this.#run('update', cols, params, n);
+        this.#run('insertMissing', cols, params, n);
+      },
+      false,
+    );
   }
 
   /** INSERTs of rows whose keys the table does not hold yet, unique among themselves. */
   insert(rows: readonly ReportRow[]): void {
-    this.#byRuns(rows, (cols, params, n) => this.#run('insert', cols, params, n));
+    this.#byRuns(rows, (cols, params, n) => this.#run('insert', cols, params, n), true);
   }
 
   /** UPDATEs of rows whose keys the table holds, unique among themselves. */
   update(rows: readonly ReportRow[]): void {
-    this.#byRuns(rows, (cols, params, n) => {
-      if (cols.length > 0) this.#run('update', cols, params, n);
-    });
+    this.#byRuns(
+      rows,
+      (cols, params, n) => {
+        if (cols.length > 0) this.#run('update', cols, params, n);
+      },
+      false,
+    );
   }
 
   /** sql.js's export() closes and reopens the database, freeing every prepared statement. */
@@ -83,40 +91,46 @@ export class BulkUpsert {
   }
 
   /**
-   * Consecutive rows naming the same columns, as the flat parameters of up to
-   * ROWS_PER_STATEMENT tuples `(subject_key, report_date, ...values)`; consecutive so that
-   * inserts keep the input order. A short tail goes in power-of-two pieces, so a column set
-   * needs a handful of statements, not one per length.
+   * Rows naming the same columns, as the flat parameters of up to ROWS_PER_STATEMENT tuples
+   * `(subject_key, report_date, ...values)`. `ordered`: only consecutive rows share a statement,
+   * so inserts keep the input order; otherwise rows are grouped by column set (writes that each
+   * name a different indicator still go 50 to a statement). A short tail goes in power-of-two
+   * pieces, so a column set needs a handful of statements, not one per length.
    */
-  #byRuns(rows: readonly ReportRow[], each: (cols: string[], params: SqlValue[], rows: number) => void): void {
-    let sig: string | undefined;
-    let cols: string[] = [];
-    let params: SqlValue[] = [];
-    let n = 0;
-    const emit = (): void => {
-      const width = cols.length + 2;
+  #byRuns(rows: readonly ReportRow[], each: (cols: string[], params: SqlValue[], rows: number) => void, ordered: boolean): void {
+    const groups = new Map<string, { cols: string[]; params: SqlValue[]; n: number }>();
+    let current: { cols: string[]; params: SqlValue[]; n: number } | undefined;
+    let currentSig: string | undefined;
+    const emit = (g: { cols: string[]; params: SqlValue[]; n: number }): void => {
+      const width = g.cols.length + 2;
       let at = 0;
-      while (n > 0) {
-        const take = n >= ROWS_PER_STATEMENT ? ROWS_PER_STATEMENT : 2 ** Math.floor(Math.log2(n));
-        each(cols, at === 0 && take === n ? params : params.slice(at * width, (at + take) * width), take);
+      while (g.n > 0) {
+        const take = g.n >= ROWS_PER_STATEMENT ? ROWS_PER_STATEMENT : 2 ** Math.floor(Math.log2(g.n));
+        each(g.cols, at === 0 && take === g.n ? g.params : g.params.slice(at * width, (at + take) * width), take);
         at += take;
-        n -= take;
+        g.n -= take;
       }
-      params = [];
+      g.params = [];
     };
     for (const row of rows) {
-      let s = '';
-      for (const k in row) if (this.#columns.has(k)) s += k + ',';
-      if (s !== sig || n === ROWS_PER_STATEMENT) {
-        emit();
-        if (s !== sig) cols = s === '' ? [] : s.slice(0, -1).split(',');
-        sig = s;
+      let sig = '';
+      for (const k in row) if (this.#columns.has(k)) sig += k + ',';
+      if (sig !== currentSig || !current) {
+        if (ordered && current) emit(current);
+        currentSig = sig;
+        current = ordered ? undefined : groups.get(sig);
+        if (!current) {
+          current = { cols: sig === '' ? [] : sig.slice(0, -1).split(','), params: [], n: 0 };
+          if (!ordered) groups.set(sig, current);
+        }
       }
-      params.push(row.subject_key, row.report_date);
-      for (const c of cols) params.push(row[c]!);
-      n++;
+      const g = current;
+      g.params.push(row.subject_key, row.report_date);
+      for (const c of g.cols) g.params.push(row[c]!);
+      if (++g.n === ROWS_PER_STATEMENT) emit(g);
     }
-    emit();
+    if (ordered && current) emit(current);
+    for (const g of groups.values()) emit(g);
   }
 
   #run(kind: Kind, cols: string[], params: SqlValue[], rows: number): void {

@@ -9,6 +9,7 @@ import { performance } from 'node:perf_hooks';
 import type { WaitMode } from '../query/writeRequest';
 import { KmtError } from '../shared/errors';
 import type { ReportRow } from '../store/records';
+import { BatchWindow } from './BatchWindow';
 import { openFileSink, type Sink } from './offline';
 import { openClusterSink } from './online';
 import { formatOf, readFile, type ImportFormat, type ImportItem } from './sources';
@@ -85,10 +86,7 @@ export async function runImport(o: ImportOptions): Promise<ImportResult> {
   let batches = 0;
   let batch: ReportRow[] = [];
   let origins: Array<{ file: string; line: number }> = [];
-  // Batches sent and not yet answered, each with its keys.
-  const inflight = new Set<{ done: Promise<void>; keys: Set<string> }>();
-  const window = Math.max(1, o.inflight ?? 1);
-  let failure: unknown;
+  const window = new BatchWindow(o.inflight ?? 1);
   const send = async (rowsOut: ReportRow[], from: Array<{ file: string; line: number }>): Promise<void> => {
     const { refused } = await sink.write(rowsOut);
     for (const r of refused) report({ ...from[r.index]!, error: r.message });
@@ -96,27 +94,7 @@ export async function runImport(o: ImportOptions): Promise<ImportResult> {
     batches++;
     o.progress?.update(bytes, rows);
   };
-  const settle = async (all: boolean): Promise<void> => {
-    while (inflight.size > 0 && (all || inflight.size >= window)) await Promise.race([...inflight].map((b) => b.done));
-    if (failure !== undefined) throw failure;
-  };
-  const dispatch = async (rowsOut: ReportRow[], from: Array<{ file: string; line: number }>): Promise<void> => {
-    const keys = new Set<string>();
-    for (const r of rowsOut) keys.add(`${r.subject_key}\u0000${r.report_date}`);
-    // A key of a batch still in flight: its rows must apply first (the master orders by arrival).
-    let overlaps = false;
-    for (const b of inflight) for (const k of b.keys) if (!overlaps && keys.has(k)) overlaps = true;
-    await settle(overlaps);
-    const entry = { keys, done: Promise.resolve() };
-    entry.done = send(rowsOut, from).then(
-      () => void inflight.delete(entry),
-      (err: unknown) => {
-        failure ??= err;
-        inflight.delete(entry);
-      },
-    );
-    inflight.add(entry);
-  };
+  const dispatch = (rowsOut: ReportRow[], from: Array<{ file: string; line: number }>): Promise<void> => window.add(rowsOut, () => send(rowsOut, from));
   try {
     for await (const chunk of chunks()) {
       for (const item of chunk) {
@@ -135,10 +113,10 @@ export async function runImport(o: ImportOptions): Promise<ImportResult> {
       }
     }
     if (batch.length > 0) await dispatch(batch, origins);
-    await settle(true);
+    await window.drain();
     await sink.finish();
   } catch (err) {
-    while (inflight.size > 0) await Promise.race([...inflight].map((b) => b.done));
+    await window.idle();
     await sink.abort();
     throw err;
   } finally {

@@ -26,8 +26,8 @@ export function foldByKey(rows: readonly ReportRow[]): ReportRow[] {
   return out;
 }
 
-/** Cached statements at most (per column set and rows per statement); rows name arbitrary subsets. */
-const MAX_STATEMENTS = 128;
+/** Cached statements at most (per kind, column set and rows per statement: a column set takes up to 14); rows name arbitrary subsets. */
+const MAX_STATEMENTS = 512;
 /** Rows per statement: more saves calls, but past ~50 the planner's work per statement grows. */
 const ROWS_PER_STATEMENT = 50;
 /** Columns filled on an INSERT when the row does not give them (as applyRecord fills them). */

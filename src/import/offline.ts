@@ -1,21 +1,24 @@
 // Offline import into a database file (docs/import.md): the file is opened with sql.js, rows are
-// upserted by (subject_key, report_date) through the store's own SqlApplier (bound parameters),
-// a batch per transaction, and the file is replaced atomically at the end (temp file, fsync,
-// rename, fsync of the directory). Until then nothing on disk changes, so a failed or --strict
-// import leaves the file as it was.
+// upserted by (subject_key, report_date) with the store's BulkUpsert (one bound JSON text per
+// run of rows: new keys INSERTed, known ones UPDATEd), a batch per transaction, and the file is
+// replaced atomically at the end (temp file, fsync, rename, fsync of the directory). Until then
+// nothing on disk changes, so a failed or --strict import leaves the file as it was.
 import { existsSync } from 'node:fs';
 import { mkdir, open, readFile, rename, rm } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
-import type { Database, SqlValue, Statement } from 'sql.js';
+import type { Database } from 'sql.js';
 import { rowValidator, writableColumns } from '../query/writeRequest';
 import { KmtError } from '../shared/errors';
+import { BulkUpsert, foldByKey } from '../store/bulkUpsert';
 import { SqlApplier } from '../store/checkpointSql';
-import { DEFAULT_CATEGORY, DEFAULT_TOPIC } from '../store/FinanceStore';
 import type { ReportRow } from '../store/records';
 import { discoverSchema, META_TABLE, TABLE } from '../store/schema';
 import { loadSqlJs } from '../store/sqljs';
 import { CREATE_INDEXES_SQL, CREATE_TABLE_SQL } from '../gendata/table';
 import type { ReadContext } from './sources';
+
+/** Rows per transaction at most (batches are joined up to it). */
+const TRANSACTION_ROWS = 50_000;
 
 export interface Sink {
   readonly context: ReadContext;
@@ -59,11 +62,17 @@ export async function openFileSink(file: string): Promise<Sink> {
     indexesPending = true;
   }
   const schema = discoverSchema(db, file);
+  // The file is written whole at the end (writeAtomically): sql.js's in-memory copy needs no
+  // durability of its own, only rollback of a failed batch, so the rollback journal stays in
+  // memory and nothing is synced; a bigger page cache keeps the index pages of updates hot.
+  db.run('PRAGMA journal_mode=MEMORY');
+  db.run('PRAGMA synchronous=OFF');
+  db.run('PRAGMA cache_size=-65536');
   const info = db.exec(`PRAGMA table_info(${TABLE})`)[0];
   const tableColumns = (info?.values ?? []).map((r) => String(r[1]));
-  const applier = new SqlApplier(db, file);
-  const inserter = new Inserter(db, new Set(tableColumns));
-  // Keys the file holds: a new key is one INSERT, a known one goes through the applier's upsert.
+  // The twin's writable columns (plain identifiers of the file's table): what a row may set.
+  const bulk = new BulkUpsert(db, new SqlApplier(db, file).columns);
+  // Keys the file holds: a new key is INSERTed, a known one UPDATEd (all rows with that key).
   const keys = new Set<string>();
   const all = db.prepare(`SELECT subject_key, report_date FROM ${TABLE}`);
   while (all.step()) {
@@ -75,9 +84,15 @@ export async function openFileSink(file: string): Promise<Sink> {
   const close = (): void => {
     if (closed) return;
     closed = true;
-    applier.forgetStatements();
-    inserter.free();
+    bulk.forgetStatements();
     db.close();
+  };
+  let inTransaction = false;
+  let rowsInTransaction = 0;
+  const commit = (): void => {
+    if (inTransaction) db.run('COMMIT');
+    inTransaction = false;
+    rowsInTransaction = 0;
   };
   const buildIndexes = (): void => {
     if (!indexesPending) return;
@@ -93,33 +108,43 @@ export async function openFileSink(file: string): Promise<Sink> {
       validate: rowValidator(schema),
     },
     async write(rows) {
-      db.run('BEGIN');
+      const fresh: ReportRow[] = [];
+      const known: ReportRow[] = [];
+      // A key repeated in the batch is one row with the later columns replacing the earlier.
+      for (const row of foldByKey(rows)) {
+        const key = `${row.subject_key}\u0000${row.report_date}`;
+        if (keys.has(key)) known.push(row);
+        else fresh.push(row);
+      }
+      // Nothing reaches the disk before finish(), and a failed batch ends the import: batches
+      // share a transaction up to TRANSACTION_ROWS (a commit costs a pass over the dirty pages;
+      // the bound keeps the in-memory rollback journal of a re-import small).
+      if (!inTransaction) db.run('BEGIN');
+      inTransaction = true;
       try {
-        for (const row of rows) {
-          const key = `${row.subject_key}\u0000${row.report_date}`;
-          if (keys.has(key)) {
-            buildIndexes();
-            applier.upsertRow(row);
-          } else {
-            inserter.insert(row);
-            keys.add(key);
-          }
+        bulk.insert(fresh);
+        if (known.length > 0) {
+          buildIndexes();
+          bulk.update(known);
         }
-        db.run('COMMIT');
+        for (const row of fresh) keys.add(`${row.subject_key}\u0000${row.report_date}`);
+        rowsInTransaction += rows.length;
+        if (rowsInTransaction >= TRANSACTION_ROWS) commit();
       } catch (err) {
+        inTransaction = false;
         db.run('ROLLBACK');
         throw err;
       }
       return { refused: [] };
     },
     async finish() {
+      commit();
       buildIndexes();
       // The data changed: forget the dataset id so the node derives a new one from the bytes.
       if (db.exec(`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = '${META_TABLE}'`)[0]) {
         db.run(`DELETE FROM ${META_TABLE} WHERE key = 'dataset'`);
       }
-      applier.forgetStatements();
-      inserter.free(); // export() closes and reopens the database, freeing prepared statements
+      bulk.forgetStatements(); // export() closes and reopens the database, freeing prepared statements
       const image = db.export();
       close();
       await writeAtomically(path, image);
@@ -128,49 +153,6 @@ export async function openFileSink(file: string): Promise<Sink> {
       close();
     },
   };
-}
-
-/**
- * INSERTs of new rows with the defaults SqlApplier gives a new row (codes from the key, topic
- * and category defaults); a prepared statement per column set, values bound.
- */
-class Inserter {
-  readonly #stmts = new Map<string, { stmt: Statement; cols: string[] }>();
-
-  constructor(
-    readonly db: Database,
-    readonly columns: ReadonlySet<string>,
-  ) {}
-
-  insert(row: ReportRow): void {
-    let sig = '';
-    for (const k in row) if (this.columns.has(k)) sig += k + ',';
-    let entry = this.#stmts.get(sig);
-    if (!entry) {
-      const cols = sig.split(',').slice(0, -1);
-      for (const c of ['market_code', 'stock_code', 'topic', 'category']) if (this.columns.has(c) && !cols.includes(c)) cols.push(c);
-      const stmt = this.db.prepare(`INSERT INTO ${TABLE} (${cols.map((c) => `"${c}"`).join(', ')}) VALUES (${cols.map(() => '?').join(', ')})`);
-      entry = { stmt, cols };
-      this.#stmts.set(sig, entry);
-    }
-    const sep = row.subject_key.indexOf(':');
-    const params: SqlValue[] = new Array(entry.cols.length);
-    for (let i = 0; i < entry.cols.length; i++) {
-      const c = entry.cols[i]!;
-      const v = row[c];
-      if (v !== undefined) params[i] = v;
-      else if (c === 'market_code') params[i] = row.subject_key.slice(0, sep);
-      else if (c === 'stock_code') params[i] = row.subject_key.slice(sep + 1);
-      else if (c === 'topic') params[i] = DEFAULT_TOPIC;
-      else params[i] = DEFAULT_CATEGORY;
-    }
-    entry.stmt.run(params);
-  }
-
-  free(): void {
-    for (const e of this.#stmts.values()) e.stmt.free();
-    this.#stmts.clear();
-  }
 }
 
 async function writeAtomically(file: string, data: Uint8Array): Promise<void> {

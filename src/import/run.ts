@@ -1,5 +1,6 @@
 // `kamaitachi import` as a library call (docs/import.md): reads every file in order, sends rows
-// to the sink in batches (the next batch is parsed while the previous one is in flight), reports
+// to the sink in batches (up to `inflight` of them at once while the next ones are parsed; a
+// batch sharing a key with one in flight waits for it, so rows of a key apply in file order), reports
 // each bad row as `file:line: what is wrong` and skips it. With `strict` the first bad row stops
 // the import having changed nothing: offline nothing is written until the end anyway; online the
 // whole input is checked before the first batch is sent.
@@ -8,6 +9,7 @@ import { performance } from 'node:perf_hooks';
 import type { WaitMode } from '../query/writeRequest';
 import { KmtError } from '../shared/errors';
 import type { ReportRow } from '../store/records';
+import { BatchWindow } from './BatchWindow';
 import { openFileSink, type Sink } from './offline';
 import { openClusterSink } from './online';
 import { formatOf, readFile, type ImportFormat, type ImportItem } from './sources';
@@ -21,6 +23,8 @@ export interface ImportOptions {
   readonly to?: string;
   /** Rows per batch (transaction offline, request online), 1..10000. */
   readonly batch: number;
+  /** Batches in flight at once (online; default 1). */
+  readonly inflight?: number;
   readonly wait: WaitMode;
   readonly token?: string;
   readonly strict: boolean;
@@ -82,7 +86,7 @@ export async function runImport(o: ImportOptions): Promise<ImportResult> {
   let batches = 0;
   let batch: ReportRow[] = [];
   let origins: Array<{ file: string; line: number }> = [];
-  let inflight: Promise<void> | undefined;
+  const window = new BatchWindow(o.inflight ?? 1);
   const send = async (rowsOut: ReportRow[], from: Array<{ file: string; line: number }>): Promise<void> => {
     const { refused } = await sink.write(rowsOut);
     for (const r of refused) report({ ...from[r.index]!, error: r.message });
@@ -90,6 +94,7 @@ export async function runImport(o: ImportOptions): Promise<ImportResult> {
     batches++;
     o.progress?.update(bytes, rows);
   };
+  const dispatch = (rowsOut: ReportRow[], from: Array<{ file: string; line: number }>): Promise<void> => window.add(rowsOut, () => send(rowsOut, from));
   try {
     for await (const chunk of chunks()) {
       for (const item of chunk) {
@@ -101,19 +106,17 @@ export async function runImport(o: ImportOptions): Promise<ImportResult> {
         batch.push(item.row);
         origins.push(item);
         if (batch.length >= o.batch) {
-          await inflight;
-          inflight = send(batch, origins);
-          inflight.catch(() => undefined); // awaited below; keeps an early rejection from going unhandled
+          await dispatch(batch, origins);
           batch = [];
           origins = [];
         }
       }
     }
-    await inflight;
-    if (batch.length > 0) await send(batch, origins);
+    if (batch.length > 0) await dispatch(batch, origins);
+    await window.drain();
     await sink.finish();
   } catch (err) {
-    await inflight?.catch(() => undefined);
+    await window.idle();
     await sink.abort();
     throw err;
   } finally {

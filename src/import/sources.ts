@@ -1,13 +1,13 @@
-// The readers of `kamaitachi import` (docs/import.md): CSV (csv-parse, streaming), NDJSON and
+// The readers of `kamaitachi import` (docs/import.md): CSV (./csvRecords.ts, streaming), NDJSON and
 // SQL dumps, each turned into rows checked by the write API's own validator (rowValidator), so
 // import and POST reports accept exactly the same rows. A bad row is an item with its file:line
 // and the validator's message; `fatal` means the rest of the file cannot be read.
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { extname } from 'node:path';
-import { parse } from 'csv-parse';
 import { KmtError } from '../shared/errors';
 import type { ReportRow } from '../store/records';
+import { CsvRecords, type CsvItem } from './csvRecords';
 import { parseStatement, StatementSplitter, type SqlLiteral } from './sqlDump';
 
 export type ImportFormat = 'csv' | 'ndjson' | 'sql';
@@ -90,57 +90,51 @@ function check(file: string, line: number, v: unknown, ctx: ReadContext): Import
 }
 
 async function* readCsv(file: string, ctx: ReadContext): AsyncGenerator<ImportItem[]> {
-  const input = createReadStream(file, { highWaterMark: 1 << 20 });
-  // relax_column_count: a short line is reported by us with its line number, and the file goes on.
-  // The parser is fed and drained synchronously chunk by chunk: no promise per record.
-  const parser = parse({ bom: true, info: true, relax_column_count: true, skip_empty_lines: true });
-  let failure: (Error & { lines?: number }) | undefined;
-  parser.on('error', (err: Error) => (failure ??= err));
+  const input = createReadStream(file, { encoding: 'utf8', highWaterMark: 1 << 20 });
+  const records = new CsvRecords();
   let header: string[] | undefined;
   let stop = false;
-  const drain = (out: ImportItem[]): void => {
-    let rec: { record: string[]; info: { lines: number } } | null;
-    while (!stop && (rec = parser.read() as typeof rec) !== null) {
-      const { record, info } = rec;
-      if (!header) {
-        const names = record.map((h) => h.trim());
-        header = names;
-        const unknown = names.filter((h) => !ctx.allowed.has(h));
-        const missing = ['subject_key', 'report_date'].filter((h) => !names.includes(h));
-        if (unknown.length > 0 || missing.length > 0) {
-          const what = unknown.length > 0 ? `unknown column${unknown.length > 1 ? 's' : ''} ${unknown.map((u) => JSON.stringify(u)).join(', ')}` : `no column ${missing.join(', ')}`;
-          out.push({ file, line: info.lines, error: `header: ${what}; allowed: ${[...ctx.allowed].join(', ')}`, fatal: true });
-          stop = true;
-        }
-        continue;
-      }
-      if (record.length !== header.length) {
-        out.push({ file, line: info.lines, error: `${record.length} fields, the header has ${header.length}${record.length < header.length ? ' (a truncated line?)' : ''}` });
-        continue;
-      }
-      out.push(toRow(file, info.lines, header, record, ctx));
+  let out: ImportItem[] = [];
+  // A short line is reported with its line number, and the file goes on.
+  const one = (rec: CsvItem): void => {
+    if (stop) return;
+    if ('error' in rec) {
+      out.push({ file, line: rec.line, error: rec.error, fatal: header === undefined });
+      if (header === undefined) stop = true;
+      return;
     }
+    const record = rec.fields;
+    if (!header) {
+      const names = record.map((h) => h.trim());
+      header = names;
+      const unknown = names.filter((h) => !ctx.allowed.has(h));
+      const missing = ['subject_key', 'report_date'].filter((h) => !names.includes(h));
+      if (unknown.length > 0 || missing.length > 0) {
+        const what = unknown.length > 0 ? `unknown column${unknown.length > 1 ? 's' : ''} ${unknown.map((u) => JSON.stringify(u)).join(', ')}` : `no column ${missing.join(', ')}`;
+        out.push({ file, line: rec.line, error: `header: ${what}; allowed: ${[...ctx.allowed].join(', ')}`, fatal: true });
+        stop = true;
+      }
+      return;
+    }
+    if (record.length !== header.length) {
+      out.push({ file, line: rec.line, error: `${record.length} fields, the header has ${header.length}${record.length < header.length ? ' (a truncated line?)' : ''}` });
+      return;
+    }
+    out.push(toRow(file, rec.line, header, record, ctx));
   };
-  const fail = (out: ImportItem[]): void => {
-    out.push({ file, line: failure!.lines ?? 0, error: `not valid CSV: ${failure!.message}`, fatal: true });
-    stop = true;
-  };
-  for await (const chunk of input as AsyncIterable<Buffer>) {
-    ctx.onBytes?.(chunk.length);
-    parser.write(chunk);
-    const out: ImportItem[] = [];
-    drain(out);
-    if (failure && !stop) fail(out);
-    if (out.length > 0) yield out;
+  for await (const chunk of input as AsyncIterable<string>) {
+    ctx.onBytes?.(Buffer.byteLength(chunk));
+    records.push(chunk, one);
+    if (out.length > 0) {
+      yield out;
+      out = [];
+    }
     if (stop) {
       input.destroy();
       return;
     }
   }
-  parser.end();
-  const out: ImportItem[] = [];
-  drain(out);
-  if (failure && !stop) fail(out);
+  records.end(one);
   if (out.length > 0) yield out;
 }
 

@@ -81,19 +81,19 @@ function parseRow(v: unknown, at: string, allowed: ReadonlySet<string>, indicato
   const subject = parseSubjectKey(src.subject_key, name('subject_key'));
   const row: Record<string, string | number | null> = { subject_key: subject, report_date: parseReportDate(src.report_date, name('report_date')) };
   const [market, code] = subject.split(':');
-  for (const col of Object.keys(src)) {
+  // Field names for messages are built only on a refusal: this loop runs for every value of a bulk write.
+  for (const col in src) {
     if (col === 'subject_key' || col === 'report_date') continue;
-    const field = name(col);
-    if (!allowed.has(col)) throw new KmtError('KMT_BAD_FIELD', `${field}: unknown column; writes never change the schema, allowed: ${[...allowed].join(', ')}`);
+    if (!allowed.has(col)) throw new KmtError('KMT_BAD_FIELD', `${name(col)}: unknown column; writes never change the schema, allowed: ${[...allowed].join(', ')}`);
     const value = src[col];
     if (indicators.has(col)) {
       if (value !== null && (typeof value !== 'number' || !Number.isFinite(value))) {
-        throw new KmtError('KMT_BAD_FIELD', `${field}: must be a finite number or null, got ${describe(value)}`);
+        throw new KmtError('KMT_BAD_FIELD', `${name(col)}: must be a finite number or null, got ${describe(value)}`);
       }
       row[col] = value;
       continue;
     }
-    row[col] = parseText(value, field, col);
+    row[col] = typeof value === 'string' && value !== '' && value.length <= MAX_TEXT ? value : parseText(value, name(col), col);
   }
   if (row.stock_code !== undefined && row.stock_code !== code) {
     throw new KmtError('KMT_BAD_FIELD', `${name('stock_code')}: ${describe(row.stock_code)} disagrees with subject_key "${subject}" (code "${code}")`);

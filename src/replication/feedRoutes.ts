@@ -35,6 +35,8 @@ export interface FeedSource {
   readonly seq: number;
   readonly dataset: string;
   recordsAfter(seq: number, maxRecords: number): ChangeRecord[] | 'gone';
+  /** A record's JSON, when the source keeps it (the journal's text): not stringified again. */
+  recordJson?(record: ChangeRecord): string;
   checkpoint(): Promise<{ seq: number; bytes: number; ms: number }>;
   checkpointFile(): { path: string; seq: number; dataset: string };
 }
@@ -92,7 +94,7 @@ export function mountFeedRoutes(router: Router, deps: FeedDeps): void {
   const recordJson = (r: ChangeRecord): string => {
     let s = kept.get(r.seq);
     if (s === undefined) {
-      s = JSON.stringify(r);
+      s = deps.source().recordJson?.(r) ?? JSON.stringify(r);
       if (kept.size >= JSON_KEPT) kept.delete(kept.keys().next().value as number);
       kept.set(r.seq, s);
     }

@@ -67,6 +67,8 @@ export class DurableStore {
   #closed = false;
   /** Master: records of the group the journal is writing, applied together once it is on disk. */
   #durable: Array<{ readonly record: ChangeRecord; readonly json: string; effect?: ApplyEffect }> = [];
+  /** The journal JSON of each record in the tail: the feed sends it as it is, not stringified again. */
+  readonly #json = new WeakMap<ChangeRecord, string>();
 
   private constructor(o: DurableStoreOptions, store: FinanceStore, journal: Journal, worker: CheckpointWorker, dataset: string) {
     this.path = o.db;
@@ -231,7 +233,10 @@ export class DurableStore {
 
   /** After records were applied as one step: feed tail, worker, listeners (once), checkpoint. */
   #applied(records: readonly ChangeRecord[], jsons: readonly string[], effect: ApplyEffect): void {
-    for (const r of records) this.#tail.push(r);
+    for (let i = 0; i < records.length; i++) {
+      this.#tail.push(records[i]);
+      this.#json.set(records[i], jsons[i]);
+    }
     for (const json of jsons) this.#worker.apply(json);
     const last = records[records.length - 1];
     for (const fn of this.#listeners) {
@@ -252,6 +257,11 @@ export class DurableStore {
     if (seq < this.#base || seq > this.#store.seq) return 'gone';
     const from = seq - this.#base;
     return this.#tail.slice(from, from + Math.max(0, maxRecords));
+  }
+
+  /** A record's JSON as the journal holds it (kept for the records applied since start). */
+  recordJson(record: ChangeRecord): string {
+    return this.#json.get(record) ?? JSON.stringify(record);
   }
 
   /**

@@ -1,9 +1,10 @@
 // Applies change records to a sql.js database: the SQL twin of ./applyRecord.ts, run by the
 // checkpoint worker on its copy of the file. Values are always bound parameters; column names
 // come only from the file's discovered schema (a column the file lacks is skipped, never
-// spliced into SQL).
+// spliced into SQL). An upsert op's rows go through ./bulkUpsert.ts: up to 50 rows a statement
+// as multi-row VALUES, not one statement per row (docs/store.md, "SQL writes in bulk").
 import type { Database, SqlValue, Statement } from 'sql.js';
-import { DEFAULT_CATEGORY, DEFAULT_TOPIC } from './FinanceStore';
+import { BulkUpsert, foldByKey } from './bulkUpsert';
 import type { ChangeRecord, ReportRow, WriteOp } from './records';
 import { CREATE_META_SQL, discoverSchema, META_TABLE, TABLE } from './schema';
 import { SeriesSql } from './seriesSql';
@@ -37,6 +38,8 @@ export class SqlApplier {
   time = 0;
   /** Keeps what a record replaces in report_versions (./versionsSql.ts). */
   readonly versions: VersionsSql;
+  /** Upserts many rows a statement (./bulkUpsert.ts). */
+  readonly #bulk: BulkUpsert;
 
   constructor(db: Database, file: string) {
     discoverSchema(db, file); // refuses a file that is not a finance_data database
@@ -46,6 +49,12 @@ export class SqlApplier {
     this.#columns = cols;
     this.series = new SeriesSql(db);
     this.versions = new VersionsSql(db, (sql, params) => this.run(sql, params));
+    this.#bulk = new BulkUpsert(db, cols);
+  }
+
+  /** The writable columns of the file (no id, no keys): what an upsert may set. */
+  get columns(): ReadonlySet<string> {
+    return this.#columns;
   }
 
   /** Applies records in order, in one transaction (all or none). */
@@ -74,6 +83,7 @@ export class SqlApplier {
 
   /** sql.js's export() closes and reopens the database, freeing every prepared statement. */
   forgetStatements(): void {
+    this.#bulk.forgetStatements();
     for (const s of this.#stmts.values()) {
       try {
         s.free();
@@ -110,7 +120,22 @@ export class SqlApplier {
     return found;
   }
 
-  upsertRow(row: ReportRow): void {
+  /**
+   * Upserts rows in order (keys may repeat), many rows a statement. Inside a record, first the
+   * versions it replaces are kept (./versionsSql.ts), a key at a time: a row the key's rows
+   * change is copied, a key with no row yet is marked created so the record keeps nothing of it.
+   */
+  upsertRows(rows: readonly ReportRow[]): void {
+    const folded = foldByKey(rows);
+    if (this.versions.active) for (const row of folded) this.#keepVersion(row);
+    this.#bulk.upsert(folded);
+  }
+
+  #keepVersion(row: ReportRow): void {
+    if (!this.exists(row.subject_key, row.report_date)) {
+      this.versions.created(row.subject_key, row.report_date);
+      return;
+    }
     const cols: string[] = [];
     const vals: SqlValue[] = [];
     for (const key in row) {
@@ -118,31 +143,7 @@ export class SqlApplier {
       cols.push(key);
       vals.push(row[key]);
     }
-    if (cols.length > 0) {
-      this.versions.beforeUpdate(row.subject_key, row.report_date, cols, vals);
-      const set = cols.map((c) => `"${c}" = ?`).join(', ');
-      const changed = this.run(`UPDATE ${TABLE} SET ${set} WHERE subject_key = ? AND report_date = ?`, [...vals, row.subject_key, row.report_date]);
-      if (changed > 0) return;
-    } else if (this.exists(row.subject_key, row.report_date)) return;
-    // A new row: the derived and default columns first, then what the row gives.
-    this.versions.created(row.subject_key, row.report_date);
-    const sep = row.subject_key.indexOf(':');
-    const derived: Record<string, SqlValue> = {
-      market_code: sep >= 0 ? row.subject_key.slice(0, sep) : '',
-      stock_code: sep >= 0 ? row.subject_key.slice(sep + 1) : row.subject_key,
-      topic: DEFAULT_TOPIC,
-      category: DEFAULT_CATEGORY,
-    };
-    const insCols = ['subject_key', 'report_date'];
-    const insVals: SqlValue[] = [row.subject_key, row.report_date];
-    for (const [c, v] of Object.entries(derived)) {
-      if (!this.#columns.has(c) || c in row) continue;
-      insCols.push(c);
-      insVals.push(v);
-    }
-    insCols.push(...cols);
-    insVals.push(...vals);
-    this.run(`INSERT INTO ${TABLE} (${insCols.map((c) => `"${c}"`).join(', ')}) VALUES (${insCols.map(() => '?').join(', ')})`, insVals);
+    this.versions.beforeUpdate(row.subject_key, row.report_date, cols, vals);
   }
 }
 
@@ -151,7 +152,7 @@ const EXISTS_SQL = `SELECT 1 FROM ${TABLE} WHERE subject_key = ? AND report_date
 /** Per op: its SQL. A new op is one new entry here (and in applyRecord's table). */
 const SQL_OPS: { [K in WriteOp['op']]: (a: SqlApplier, op: Extract<WriteOp, { op: K }>) => void } = {
   upsert(a, op) {
-    for (const row of op.rows) a.upsertRow(row);
+    a.upsertRows(op.rows);
   },
   delete(a, op) {
     a.versions.beforeDelete(op.subject_key, op.report_date);

@@ -50,6 +50,11 @@ export class VersionsSql {
     this.#created = db.exec(`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = '${VERSIONS_TABLE}'`).length > 0;
   }
 
+  /** True inside a record (`begin`..`end`): its changes keep versions. */
+  get active(): boolean {
+    return this.#time !== undefined;
+  }
+
   /** A new record starts: its time is the replaced_at of what it replaces. */
   begin(time: number): void {
     this.#time = time;

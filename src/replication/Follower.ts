@@ -17,6 +17,7 @@ import type { Logger } from '../shared/logger';
 import type { ApplyEffect, ChangeRecord } from '../store/records';
 import { FeedClient } from './feedClient';
 import { DATASET_HEADER, DUMP_PATH, FEED_PATH } from './feedRoutes';
+import { Pause } from '../shared/Pause';
 
 /** What the follower needs of the DurableStore. */
 export interface ReplicaStore {
@@ -69,7 +70,7 @@ export class Follower {
   #abort = new AbortController();
   #loop: Promise<void> | undefined;
   #firstSettled: (() => void) | undefined;
-  #wake: (() => void) | undefined;
+  readonly #pause = new Pause();
 
   constructor(o: FollowerOptions) {
     this.#o = o;
@@ -102,7 +103,7 @@ export class Follower {
     this.#stopped = true;
     this.#state = 'stopped';
     this.#abort.abort();
-    this.#wake?.();
+    this.#pause.wake();
     await this.#loop;
     this.#client.close();
   }
@@ -133,7 +134,7 @@ export class Follower {
         if (this.#stopped) break;
         delay = this.#failed(err, sentAt);
       }
-      if (delay > 0) await this.#sleep(delay);
+      if (delay > 0) await this.#pause.sleep(delay);
     }
   }
 
@@ -242,16 +243,5 @@ export class Follower {
     this.#resyncs++;
     this.#state = 'following';
     this.#log.info({ event: 'resync_done', seq, dataset, ms: Math.round(this.#now() - t0) }, 'resynced from the master dump');
-  }
-
-  #sleep(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const timer = setTimeout(done, ms);
-      function done(): void {
-        clearTimeout(timer);
-        resolve();
-      }
-      this.#wake = done;
-    });
   }
 }

@@ -17,6 +17,7 @@ import { FeedClient } from '../../replication/feedClient';
 import type { Logger } from '../../shared/logger';
 import { CLUSTER_ROUTES, HEALTH } from '../../shared/routes';
 import { ANY_TOPIC_TAG, ANY_WRITE_TAG, type HotCache } from './HotCache';
+import { Pause } from '../../shared/Pause';
 
 const SEQ_HEADER = 'x-kamaitachi-seq';
 /**
@@ -70,7 +71,7 @@ export class HotFeed {
   #lastError: string | undefined;
   #stopped = false;
   #loop: Promise<void> | undefined;
-  #wake: (() => void) | undefined;
+  readonly #pause = new Pause();
 
   constructor(o: HotFeedOptions) {
     this.#o = o;
@@ -90,7 +91,7 @@ export class HotFeed {
     this.#state = 'stopped';
     this.#cache.revoke();
     this.#abort.abort();
-    this.#wake?.();
+    this.#pause.wake();
     await this.#loop;
     this.#client.close();
   }
@@ -127,7 +128,7 @@ export class HotFeed {
           delay = this.#failed(err);
         }
       }
-      if (delay > 0) await this.#sleep(delay);
+      if (delay > 0) await this.#pause.sleep(delay);
     }
   }
 
@@ -229,16 +230,5 @@ export class HotFeed {
       this.#log.warn({ event: 'hot_feed_failed', err: this.#lastError, failures: this.#failures, retry_in_ms: delay }, 'cannot follow the change feed; passing every request through');
     }
     return delay;
-  }
-
-  #sleep(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const timer = setTimeout(done, ms);
-      function done(): void {
-        clearTimeout(timer);
-        resolve();
-      }
-      this.#wake = done;
-    });
   }
 }

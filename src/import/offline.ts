@@ -13,9 +13,9 @@ import { BulkUpsert, foldByKey } from '../store/bulkUpsert';
 import { SqlApplier } from '../store/checkpointSql';
 import type { ReportRow } from '../store/records';
 import { discoverSchema, META_TABLE, TABLE } from '../store/schema';
-import { loadSqlJs } from '../store/sqljs';
+import { loadSqlJs, openWithRoom } from '../store/sqljs';
 import { CREATE_INDEXES_SQL, CREATE_TABLE_SQL } from '../gendata/table';
-import type { ReadContext } from './sources';
+import type { ImportFormat, ReadContext } from './sources';
 
 /** Rows per transaction at most (batches are joined up to it). */
 const TRANSACTION_ROWS = 50_000;
@@ -35,7 +35,26 @@ export function journalOf(db: string): string {
   return `${db}.journal`;
 }
 
-export async function openFileSink(file: string): Promise<Sink> {
+/**
+ * Bytes of database per byte of input, a little above what gen-data's files give (docs/import.md,
+ * Speed): the room the database file gets up front, so sql.js's in-memory file need not grow.
+ */
+const DB_BYTES_PER_INPUT_BYTE: Record<ImportFormat, number> = { csv: 1.3, ndjson: 0.55, sql: 1.15 };
+
+/** What a database of only these inputs' rows would take (an estimate): the room a new file gets. */
+export function roomFor(inputs: ReadonlyArray<{ bytes: number; format: ImportFormat }>): number {
+  let room = 0;
+  for (const i of inputs) room += i.bytes * DB_BYTES_PER_INPUT_BYTE[i.format];
+  return room;
+}
+
+/**
+ * `room`: roomFor the inputs; only speed and memory depend on it. A new file gets all of it; an
+ * existing one only what the estimate exceeds its size by: a file as big as the estimate most
+ * likely gets updates (rewritten in place), and room it does not use would only cost memory
+ * (a re-import of 618,467 rows peaked 220 MB higher and was no faster).
+ */
+export async function openFileSink(file: string, room = 0): Promise<Sink> {
   const path = resolve(file);
   if (existsSync(journalOf(path))) {
     throw new KmtError(
@@ -49,7 +68,8 @@ export async function openFileSink(file: string): Promise<Sink> {
   let indexesPending = false;
   if (existsSync(path)) {
     try {
-      db = new SQL.Database(await readFile(path));
+      const image = await readFile(path);
+      db = openWithRoom(SQL, image, room - image.length);
       discoverSchema(db, file);
     } catch (err) {
       throw new KmtError('KMT_DB', `${file}: not a kamaitachi database: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
@@ -59,6 +79,11 @@ export async function openFileSink(file: string): Promise<Sink> {
     // or as soon as a row updates an earlier one (the update's lookup needs them).
     db = new SQL.Database();
     db.run(CREATE_TABLE_SQL);
+    if (room > 0) {
+      const image = db.export();
+      db.close();
+      db = openWithRoom(SQL, image, room);
+    }
     indexesPending = true;
   }
   const schema = discoverSchema(db, file);

@@ -10,7 +10,7 @@ import type { WaitMode } from '../query/writeRequest';
 import { KmtError } from '../shared/errors';
 import type { ReportRow } from '../store/records';
 import { BatchWindow } from './BatchWindow';
-import { openFileSink, type Sink } from './offline';
+import { openFileSink, roomFor, type Sink } from './offline';
 import { openClusterSink } from './online';
 import { formatOf, readFile, type ImportFormat, type ImportItem } from './sources';
 
@@ -53,7 +53,9 @@ export async function runImport(o: ImportOptions): Promise<ImportResult> {
   if (o.files.length === 0) throw new KmtError('KMT_CONFIG', '--from needs at least one file');
   const formats = o.files.map((f) => formatOf(f, o.format));
   const started = performance.now();
-  const sink: Sink = o.db !== undefined ? await openFileSink(o.db) : await openClusterSink({ to: o.to!, wait: o.wait, token: o.token, onRetry: o.onRetry });
+  const sizes = await Promise.all(o.files.map((f) => stat(f).then((s) => s.size, () => 0)));
+  const room = roomFor(sizes.map((bytes, i) => ({ bytes, format: formats[i]! })));
+  const sink: Sink = o.db !== undefined ? await openFileSink(o.db, room) : await openClusterSink({ to: o.to!, wait: o.wait, token: o.token, onRetry: o.onRetry });
   let bytes = 0;
   const context = { ...sink.context, onBytes: (n: number) => (bytes += n) };
   let bad = 0;
@@ -79,8 +81,7 @@ export async function runImport(o: ImportOptions): Promise<ImportResult> {
     bytes = 0;
   }
 
-  let total = 0;
-  for (const f of o.files) total += await stat(f).then((s) => s.size, () => 0);
+  const total = sizes.reduce((a, b) => a + b, 0);
   o.progress?.start(total);
   let rows = 0;
   let batches = 0;

@@ -1,4 +1,4 @@
-// The flood of issue 8: a gateway process in front of a node that accepts connections and never
+// A flood against the gateway: a gateway process in front of a node that accepts connections and never
 // answers, sent 50,000 requests that the client abandons after 50 ms, 500 at a time. Reports
 // whether the gateway stayed up, its RSS before, at its peak and after (/proc), how long the
 // flood took and what the gateway counted. The client runs in this process and shares the

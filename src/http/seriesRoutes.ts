@@ -2,7 +2,7 @@
 // delete are writes (master only, access rule, journalled and replicated like report writes,
 // `wait` from the query string or the body); get and search are reads answered from cached bytes.
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { KmtError, isKmtError } from '../shared/errors';
+import { isKmtError } from '../shared/errors';
 import type { Logger } from '../shared/logger';
 import { okEnvelope } from '../shared/envelope';
 import { SERIES_ROUTES } from '../shared/routes';
@@ -16,6 +16,7 @@ import { sendAnswer, staleError, type ReplicaState } from './replicaState';
 import type { Router } from './router';
 import { sendError, sendJson } from './send';
 import type { WritePrimary } from './writeRoutes';
+import { notMasterError } from './notMaster';
 
 export interface SeriesRoutesDeps {
   readonly series: SeriesQuery;
@@ -66,14 +67,7 @@ export function mountSeriesRoutes(router: Router, deps: SeriesRoutesDeps): void 
 
   const write = (parse: (req: IncomingMessage, query: URLSearchParams) => Promise<WriteRequest>) =>
     access.protect(async (req: IncomingMessage, res: ServerResponse) => {
-      if (!primary) {
-        throw new KmtError(
-          'KMT_NOT_MASTER',
-          deps.master
-            ? `this node is a slave and takes no writes; send them to the master at ${deps.master} (or through the gateway's /data prefix)`
-            : 'this node is a slave without a master and takes no writes; send them to the master',
-        );
-      }
+      if (!primary) throw notMasterError(deps.master);
       const url = req.url ?? '/';
       const q = url.indexOf('?');
       const request = await parse(req, new URLSearchParams(q === -1 ? '' : url.slice(q + 1)));

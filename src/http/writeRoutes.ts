@@ -3,7 +3,6 @@
 // "replicated"`, answers once no follower can serve older data; a slave refuses with 421 naming
 // the master. Access is checked before the body is read.
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { KmtError } from '../shared/errors';
 import type { ApplyEffect, ChangeRecord, WriteOp } from '../store/records';
 import type { Schema } from '../store/schema';
 import { parseDelete, parseUpsert, MAX_WRITE_BODY, type WriteRequest } from '../query/writeRequest';
@@ -13,6 +12,7 @@ import { readBody } from './body';
 import { sendOk } from './send';
 import type { Router } from './router';
 import { DATA_ROUTES } from '../shared/routes';
+import { notMasterError } from './notMaster';
 
 export const REPORTS_PATH = DATA_ROUTES.reports;
 export const DELETE_PATH = DATA_ROUTES.reportsDelete;
@@ -36,14 +36,7 @@ export function mountWriteRoutes(router: Router, deps: WriteRoutesDeps): void {
   const { access, primary } = deps;
   const write = (parse: (raw: Buffer, schema: Schema) => WriteRequest, answer: (r: WriteRequest, effect: ApplyEffect, seq: number, lagging: string[] | undefined) => unknown) =>
     access.protect(async (req: IncomingMessage, res: ServerResponse) => {
-      if (!primary) {
-        throw new KmtError(
-          'KMT_NOT_MASTER',
-          deps.master
-            ? `this node is a slave and takes no writes; send them to the master at ${deps.master} (or through the gateway's /data prefix)`
-            : 'this node is a slave without a master and takes no writes; send them to the master',
-        );
-      }
+      if (!primary) throw notMasterError(deps.master);
       const raw = await readBody(req, MAX_WRITE_BODY);
       const request = parse(raw, primary.schema());
       const { record, effect } = await primary.commit(request.ops);

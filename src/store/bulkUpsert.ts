@@ -7,6 +7,7 @@ import type { Database, SqlValue, Statement } from 'sql.js';
 import { DEFAULT_CATEGORY, DEFAULT_TOPIC } from './FinanceStore';
 import type { ReportRow } from './records';
 import { TABLE } from './schema';
+import { freeStatements } from './sqljs';
 
 /**
  * Rows whose (subject_key, report_date) repeat, folded into one at the first one's place: later
@@ -80,14 +81,7 @@ export class BulkUpsert {
 
   /** sql.js's export() closes and reopens the database, freeing every prepared statement. */
   forgetStatements(): void {
-    for (const s of this.#stmts.values()) {
-      try {
-        s.free();
-      } catch {
-        /* already freed by export() */
-      }
-    }
-    this.#stmts.clear();
+    freeStatements(this.#stmts);
   }
 
   /**

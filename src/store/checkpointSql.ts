@@ -10,6 +10,7 @@ import { CREATE_META_SQL, discoverSchema, META_TABLE, TABLE } from './schema';
 import { SeriesSql } from './seriesSql';
 import { VersionsSql } from './versionsSql';
 import { applyTagsSql } from './tagsSql';
+import { freeStatements } from './sqljs';
 
 /** Columns a write may set in SQL: every column of the table except the id and the keys. */
 function writableColumns(db: Database): ReadonlySet<string> {
@@ -84,14 +85,7 @@ export class SqlApplier {
   /** sql.js's export() closes and reopens the database, freeing every prepared statement. */
   forgetStatements(): void {
     this.#bulk.forgetStatements();
-    for (const s of this.#stmts.values()) {
-      try {
-        s.free();
-      } catch {
-        /* already freed by export() */
-      }
-    }
-    this.#stmts.clear();
+    freeStatements(this.#stmts);
     this.series.forget();
     this.versions.forget();
   }

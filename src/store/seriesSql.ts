@@ -5,6 +5,7 @@
 import type { Database, SqlValue, Statement } from 'sql.js';
 import type { WriteOp } from './records';
 import { SERIES_TABLE, sortedPoints } from './SeriesStore';
+import { freeStatements } from './sqljs';
 
 export const CREATE_SERIES_SQL =
   `CREATE TABLE IF NOT EXISTS ${SERIES_TABLE} (table_id INTEGER NOT NULL, entity_id TEXT NOT NULL, ts INTEGER NOT NULL, ` +
@@ -44,14 +45,7 @@ export class SeriesSql {
 
   /** sql.js's export() frees every prepared statement (see SqlApplier.forgetStatements). */
   forget(): void {
-    for (const s of this.#stmts.values()) {
-      try {
-        s.free();
-      } catch {
-        /* already freed by export() */
-      }
-    }
-    this.#stmts.clear();
+    freeStatements(this.#stmts);
   }
 
   #createTime(table: number, id: string): number | undefined {

@@ -4,13 +4,28 @@ import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import initSqlJs, { type Database, type SqlJsStatic } from 'sql.js';
+import initSqlJs, { type Database, type SqlJsStatic, type Statement } from 'sql.js';
 
 let engine: Promise<SqlJsStatic> | undefined;
 
 export function loadSqlJs(): Promise<SqlJsStatic> {
   engine ??= initSqlJs({ wasmBinary: readWasm() as unknown as ArrayBuffer });
   return engine;
+}
+
+/**
+ * Frees the prepared statements of a cache and empties it. sql.js's export() closes and reopens
+ * the database, freeing every statement already; freeing one again throws, which is ignored.
+ */
+export function freeStatements(stmts: Map<string, Statement>): void {
+  for (const s of stmts.values()) {
+    try {
+      s.free();
+    } catch {
+      /* already freed by export() */
+    }
+  }
+  stmts.clear();
 }
 
 function readWasm(): Buffer {

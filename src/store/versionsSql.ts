@@ -7,6 +7,7 @@
 import type { Database, SqlValue, Statement } from 'sql.js';
 import { TABLE } from './schema';
 import { VERSIONS_TABLE } from './ReportVersions';
+import { freeStatements } from './sqljs';
 
 const SAFE_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const SAFE_TYPE = /^[A-Za-z0-9_ (),]*$/;
@@ -143,14 +144,7 @@ export class VersionsSql {
 
   /** sql.js's export() frees every prepared statement: forget ours. */
   forget(): void {
-    for (const s of this.#probes.values()) {
-      try {
-        s.free();
-      } catch {
-        /* already freed by export() */
-      }
-    }
-    this.#probes.clear();
+    freeStatements(this.#probes);
   }
 
   /** Created by the first version kept, so a file never rewritten has no such table. */

@@ -125,14 +125,7 @@ function render(d) {
   $('events').innerHTML = events(d);
 }
 
-function lost(info) {
-  $('lost').innerHTML = info
-    ? '<div class="alert error">Cannot reach the gateway at ' + esc(location.host) + ' since ' + clock(info.since) + ' (' + esc(info.error) +
-      '). The figures below are stale; retrying every second.</div>'
-    : '';
-}
-
-poll(DATA_URL, render, lost);
+poll(DATA_URL, render, lostBanner('the gateway'));
 `;
 
 export const GATEWAY_PAGE: Page = renderPage('kamaitachi gateway', BODY, SCRIPT);

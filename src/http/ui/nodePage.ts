@@ -79,14 +79,7 @@ function render(d) {
   $('kv').innerHTML = kv.map((p) => '<dt>' + p[0] + '</dt><dd>' + p[1] + '</dd>').join('');
 }
 
-function lost(info) {
-  $('lost').innerHTML = info
-    ? '<div class="alert error">Cannot reach this node at ' + esc(location.host) + ' since ' + clock(info.since) + ' (' + esc(info.error) +
-      '). The figures below are stale; retrying every second.</div>'
-    : '';
-}
-
-poll(DATA_URL, render, lost);
+poll(DATA_URL, render, lostBanner('this node'));
 `;
 
 export const NODE_PAGE: Page = renderPage('kamaitachi node', BODY, SCRIPT);

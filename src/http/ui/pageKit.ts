@@ -151,6 +151,16 @@ function spark(values, o) {
     (line ? '<path d="' + line + '" fill="none" stroke="' + o.color + '" stroke-width="1.6" stroke-linejoin="round" stroke-linecap="round" vector-effect="non-scaling-stroke"/>' : '') +
     '</svg>';
 }
+// The lost callback of poll() both pages use: a banner in #lost naming what cannot be reached
+// ("the gateway", "this node"), emptied once it answers again.
+function lostBanner(what) {
+  return (info) => {
+    $('lost').innerHTML = info
+      ? '<div class="alert error">Cannot reach ' + what + ' at ' + esc(location.host) + ' since ' + clock(info.since) + ' (' + esc(info.error) +
+        '). The figures below are stale; retrying every second.</div>'
+      : '';
+  };
+}
 // Fetches url once a second (measured from the start of the previous fetch); render gets the
 // envelope's data, lost gets {since, failures, error} while the server cannot be reached, null after.
 function poll(url, render, lost) {

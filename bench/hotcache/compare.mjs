@@ -8,12 +8,12 @@
 // cache is judged by (docs/design.md, "The gateway's hot cache"). Every process it starts is
 // stopped by PID at the end.
 // Usage: npm run build && node bench/hotcache/compare.mjs [--db file] [--duration 8] [--rounds 3] [--connections 50]
-import { spawn, spawnSync } from 'node:child_process';
-import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { chmodSync, copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { cpuSeconds, processes, runWrk } from '../_procs.mjs';
 
 const { values: args } = parseArgs({
   options: {
@@ -26,34 +26,10 @@ const { values: args } = parseArgs({
 });
 const BUNDLE = 'dist/kamaitachi.mjs';
 const HERE = 'bench/hotcache';
-const children = new Set();
-const tmp = mkdtempSync(join(tmpdir(), 'kmt-hotcache-'));
-
-function track(proc) {
-  children.add(proc);
-  proc.once('exit', () => children.delete(proc));
-  return proc;
-}
+const { tmp, track, start, run } = processes('kmt-hotcache-');
 
 /** Starts a bundle role and resolves with its URL from the "listening" log line. */
-function startRole(argv) {
-  const proc = track(spawn(process.execPath, [BUNDLE, ...argv], { stdio: ['ignore', 'pipe', 'inherit'] }));
-  return new Promise((resolve, reject) => {
-    let buf = '';
-    const timer = setTimeout(() => reject(new Error(`${argv.join(' ')} did not start in 60 s`)), 60_000);
-    proc.once('exit', (code) => reject(new Error(`${argv.join(' ')} exited with ${code}`)));
-    proc.stdout.on('data', (c) => {
-      buf += c.toString();
-      const m = /"event":"listening".*?"url":"([^"]+)"/.exec(buf);
-      if (m) {
-        clearTimeout(timer);
-        proc.stdout.resume();
-        buf = '';
-        resolve({ proc, url: m[1] });
-      }
-    });
-  });
-}
+const startRole = (argv) => start([BUNDLE, ...argv]);
 
 function freePort() {
   return new Promise((resolve) => {
@@ -72,43 +48,7 @@ async function ready(url, what) {
   throw new Error(`${what} did not start`);
 }
 
-function stop(proc) {
-  if (proc.exitCode !== null || proc.signalCode !== null) return Promise.resolve();
-  const exited = new Promise((r) => proc.once('exit', r));
-  process.kill(proc.pid, 'SIGTERM');
-  return exited;
-}
-
-/** user + system CPU seconds of a process and its direct children (nginx's worker). */
-function cpuSeconds(pid) {
-  const one = (p) => {
-    try {
-      const f = readFileSync(`/proc/${p}/stat`, 'utf8').split(') ')[1].split(' ');
-      return (Number(f[11]) + Number(f[12])) / 100;
-    } catch {
-      return 0;
-    }
-  };
-  let kids = [];
-  try {
-    kids = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean);
-  } catch {}
-  return one(pid) + kids.reduce((s, k) => s + one(k), 0);
-}
-
-function wrk(url, seconds, script, path) {
-  const r = spawnSync('wrk', ['-t1', `-c${args.connections}`, `-d${seconds}s`, '--latency', '-s', script, url], {
-    env: { ...process.env, KMT_PATH: path },
-    encoding: 'utf8',
-    timeout: (Number(seconds) + 30) * 1000,
-  });
-  if (r.status !== 0) throw new Error(`wrk failed: ${r.stderr}`);
-  const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(r.stdout)?.[1]);
-  const p99 = /\s99%\s+([\d.]+\w+)/.exec(r.stdout)?.[1];
-  const errors = Number(/Non-2xx or 3xx responses: (\d+)/.exec(r.stdout)?.[1] ?? '0');
-  const requests = Number(/(\d+) requests in/.exec(r.stdout)?.[1]);
-  return { rps, p99, errors, requests };
-}
+const wrk = (url, seconds, script, path) => runWrk({ url, connections: args.connections, seconds, script, path });
 
 async function main() {
   const duration = Number(args.duration);
@@ -170,9 +110,9 @@ async function main() {
   for (const n of missNames) results.set(n, []);
   for (const v of variants) wrk(v.url, 2, hot, v.path); // warm caches and connections
   const run = (name, url, script, path, pid, round) => {
-    const cpu0 = cpuSeconds(pid);
+    const cpu0 = cpuSeconds(pid, { children: true });
     const r = wrk(url, duration, script, path);
-    r.cpuUs = ((cpuSeconds(pid) - cpu0) / r.requests) * 1e6;
+    r.cpuUs = ((cpuSeconds(pid, { children: true }) - cpu0) / r.requests) * 1e6;
     results.get(name).push(r);
     console.log(`round ${round} ${name}: ${r.rps.toFixed(0)} req/s, p99 ${r.p99}, ${r.cpuUs.toFixed(1)} µs CPU/request, non-2xx ${r.errors}`);
   };
@@ -209,16 +149,4 @@ async function main() {
   if (h) console.log(`hot cache: ${h.entries} entries, ${h.bytes} bytes, hits ${h.hits}, misses ${h.misses}, admissions ${h.admissions}, feed applied_seq ${h.feed.applied_seq} lag ${h.feed.lag}`);
 }
 
-for (const sig of ['SIGINT', 'SIGTERM']) {
-  process.once(sig, () => {
-    for (const c of children) process.kill(c.pid, 'SIGTERM');
-    rmSync(tmp, { recursive: true, force: true });
-    process.exit(130);
-  });
-}
-try {
-  await main();
-} finally {
-  await Promise.all([...children].map(stop));
-  rmSync(tmp, { recursive: true, force: true });
-}
+await run(main);

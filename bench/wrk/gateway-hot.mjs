@@ -7,11 +7,10 @@
 // neighbours while CPU per request barely moves. Every process it starts is killed by PID at the end.
 // Usage: npm run build && node bench/wrk/gateway-hot.mjs [--db file] [--rounds 3] [--duration 8]
 //        [--connections 50] [--variants gateway,bare-proxy]
-import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { cpuSeconds, processes, runWrk, stop } from '../_procs.mjs';
 
 const { values: args } = parseArgs({
   options: {
@@ -23,61 +22,15 @@ const { values: args } = parseArgs({
   },
 });
 const BUNDLE = 'dist/kamaitachi.mjs';
-const children = new Set();
-const tmp = mkdtempSync(join(tmpdir(), 'kmt-gw-hot-'));
+const { tmp, track, start, run } = processes('kmt-gw-hot-');
 
-function start(argv, env = {}, pattern = /"event":"listening".*?"url":"([^"]+)"/) {
-  const proc = spawn(process.execPath, argv, { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, ...env } });
-  children.add(proc);
-  proc.once('exit', () => children.delete(proc));
-  return new Promise((resolve, reject) => {
-    let buf = '';
-    const timer = setTimeout(() => reject(new Error(`${argv.join(' ')} did not start in 30 s`)), 30_000);
-    proc.stdout.on('data', (c) => {
-      buf += c.toString();
-      const m = pattern.exec(buf);
-      if (m) {
-        clearTimeout(timer);
-        proc.stdout.resume();
-        buf = '';
-        resolve({ proc, url: m[1] });
-      }
-    });
-  });
-}
-
-function stop(proc) {
-  if (proc.exitCode !== null || proc.signalCode !== null) return Promise.resolve();
-  const exited = new Promise((r) => proc.once('exit', r));
-  process.kill(proc.pid, 'SIGTERM');
-  return exited;
-}
-
-/** user + system CPU seconds of a process so far (clock ticks of 10 ms). */
-function cpuSeconds(pid) {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / 100;
-}
-
-function wrk(url, seconds) {
-  const r = spawnSync('wrk', ['-t1', `-c${args.connections}`, `-d${seconds}s`, '--latency', '-s', 'bench/wrk/hot-snapshot.lua', url], {
-    env: { ...process.env, KMT_PATH: '/data' },
-    encoding: 'utf8',
-  });
-  if (r.status !== 0) throw new Error(`wrk failed: ${r.stderr}`);
-  const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(r.stdout)?.[1]);
-  const p99 = /\s99%\s+([\d.]+\w+)/.exec(r.stdout)?.[1];
-  const errors = /Non-2xx or 3xx responses: (\d+)/.exec(r.stdout)?.[1] ?? '0';
-  const requests = Number(/(\d+) requests in/.exec(r.stdout)?.[1]);
-  return { rps, p99, errors: Number(errors), requests };
-}
+const wrk = (url, seconds) => runWrk({ url, connections: args.connections, seconds, script: 'bench/wrk/hot-snapshot.lua', path: '/data' });
 
 async function startVariant(variant, slaves) {
   if (variant === 'bare-proxy') {
     const port = 19_000 + Math.floor(Math.random() * 1000);
     const upstreamPort = new URL(slaves[0]).port;
-    const proc = spawn(process.execPath, ['bench/wrk/bare-proxy.mjs', String(port), upstreamPort], { stdio: 'ignore' });
-    children.add(proc);
+    const proc = track(spawn(process.execPath, ['bench/wrk/bare-proxy.mjs', String(port), upstreamPort], { stdio: 'ignore' }));
     // Ready once it answers; a few tries at most.
     for (let i = 0; i < 50; i++) {
       const ok = await fetch(`http://127.0.0.1:${port}/data/health`).then((r) => r.ok, () => false);
@@ -89,7 +42,7 @@ async function startVariant(variant, slaves) {
   const [, envPair] = variant.split(':');
   const env = envPair ? Object.fromEntries([envPair.split('=')]) : {};
   const config = variant.includes('@') ? ['--config', variant.slice(variant.indexOf('@') + 1)] : [];
-  return start([BUNDLE, 'gateway', '--port', '0', '--nodes', slaves.join(','), '--log-level', 'info', ...config], env);
+  return start([BUNDLE, 'gateway', '--port', '0', '--nodes', slaves.join(','), '--log-level', 'info', ...config], { env });
 }
 
 async function main() {
@@ -136,16 +89,4 @@ async function main() {
   }
 }
 
-for (const sig of ['SIGINT', 'SIGTERM']) {
-  process.once(sig, () => {
-    for (const c of children) process.kill(c.pid, 'SIGTERM');
-    rmSync(tmp, { recursive: true, force: true });
-    process.exit(130);
-  });
-}
-try {
-  await main();
-} finally {
-  await Promise.all([...children].map(stop));
-  rmSync(tmp, { recursive: true, force: true });
-}
+await run(main);

@@ -1,7 +1,7 @@
 // HTTP server lifecycle shared by every role: listen, cut off slow clients, turn thrown errors
 // into envelopes, and close gracefully (stop accepting, let in-flight requests finish).
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { Server as NetServer, type AddressInfo } from 'node:net';
+import { Server as NetServer, type AddressInfo, type Socket } from 'node:net';
 import type { Router } from './router';
 import { sendError } from './send';
 import { KmtError } from '../shared/errors';
@@ -9,6 +9,8 @@ import type { Logger } from '../shared/logger';
 
 /** After the last in-flight request, how long to keep serving late requests on open connections. */
 const LINGER_MS = 200;
+/** After every socket is destroyed, how long to wait for their close callbacks at most. */
+const CLOSE_WAIT_MS = 2000;
 
 export interface HttpServerOptions {
   readonly host: string;
@@ -85,6 +87,13 @@ export async function startHttpServer(opts: HttpServerOptions): Promise<RunningS
     },
     onRequest,
   );
+  // Every accepted socket, so close() can end them all: http's own list (closeAllConnections)
+  // holds only sockets with a live parser, and one left open would hold the close forever.
+  const sockets = new Set<Socket>();
+  server.on('connection', (socket: Socket) => {
+    sockets.add(socket);
+    socket.once('close', () => sockets.delete(socket));
+  });
   server.on('clientError', (err: NodeJS.ErrnoException, socket) => {
     if (err.code === 'ECONNRESET' || !socket.writable) {
       socket.destroy();
@@ -140,7 +149,12 @@ export async function startHttpServer(opts: HttpServerOptions): Promise<RunningS
         else if (quietSince === Infinity) quietSince = Date.now();
       }
       server.closeAllConnections();
-      await closed;
+      for (const socket of sockets) socket.destroy();
+      // A ref'd timer beside the wait: the sockets' close callbacks are all that is left to
+      // come, and they must not be the only thing between the caller and an empty event loop.
+      let bound: NodeJS.Timeout | undefined;
+      await Promise.race([closed, new Promise<void>((resolve) => (bound = setTimeout(resolve, CLOSE_WAIT_MS)))]);
+      clearTimeout(bound);
     },
   };
 }

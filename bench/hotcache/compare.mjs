@@ -8,7 +8,7 @@
 // cache is judged by (docs/design.md, "The gateway's hot cache"). Every process it starts is
 // stopped by PID at the end.
 // Usage: npm run build && node bench/hotcache/compare.mjs [--db file] [--duration 8] [--rounds 3] [--connections 50]
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { chmodSync, copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';

@@ -1,12 +1,13 @@
 // A data node's whole use of etcd on one client: its registration (etcdRegistration.ts) and, for
-// a slave started without --master, following the prefix to learn the write primary from
-// `<prefix>master` (etcdMembership.ts). Nothing here blocks serving: etcd may be down at start.
+// a slave started without --master, the prefix followed to learn the write primary from
+// `<prefix>master` (etcdMembership.ts; started by the node before its feed follower, stopped
+// here). Nothing here blocks serving: etcd may be down at start.
 // The client is made by the caller (createEtcdClient) before the node listens, so registering
 // once it listens costs only etcd round trips, not loading gRPC.
 import type { EtcdConfig } from '../config/etcd';
 import type { Logger } from '../shared/logger';
 import type { EtcdClient } from './etcdClient';
-import { EtcdMembership } from './etcdMembership';
+import type { EtcdMembership } from './etcdMembership';
 import { startEtcdRegistration } from './etcdRegistration';
 
 export interface EtcdNodeOptions {
@@ -18,8 +19,8 @@ export interface EtcdNodeOptions {
   readonly role: 'master' | 'slave';
   /** Unix ms when the process started. */
   readonly startedAt: number;
-  /** Follow `<prefix>master` (a slave that was not told where the master is). */
-  readonly findMaster: boolean;
+  /** Follows `<prefix>master` for a slave that was not told where the master is; stopped by stop(). */
+  readonly masterFinder?: EtcdMembership;
   readonly logger: Logger;
 }
 
@@ -41,9 +42,7 @@ export function startEtcdNode(opts: EtcdNodeOptions): EtcdNode {
     ttlSec: etcd.ttlSec,
     logger,
   });
-  const follower = opts.findMaster ? new EtcdMembership({ etcd, logger, client }) : undefined;
-  // Not awaited: the first list arrives whenever etcd answers.
-  void follower?.start(0);
+  const follower = opts.masterFinder;
   return {
     registered: () => registration.registered(),
     master: () => follower?.master(),

@@ -86,7 +86,9 @@ export function createGateway(opts: GatewayOptions): GatewayParts {
   const forwarder = new Forwarder(nodes, pool, counters, config.hedgeAfter !== 'off');
   const infos = new RequestInfoCache();
   const limiter = new RateLimiter(config.rateLimit, now);
-  const toMaster = new MasterForwarder({ master: config.master, access: new AccessPolicy(config.token), counters });
+  // The write primary: fixed, or as the membership (etcd's `<prefix>master`) names it now.
+  const masterUrl = (): string | undefined => config.master ?? membership.status().master ?? undefined;
+  const toMaster = new MasterForwarder({ master: masterUrl, access: new AccessPolicy(config.token), counters });
   const hot = config.hotCacheBytes > 0 ? hotCache(config, membership, logger) : undefined;
 
   const router = new Router();
@@ -103,7 +105,7 @@ export function createGateway(opts: GatewayOptions): GatewayParts {
     infos,
     routing: config.routing,
     startedAt: now(),
-    replication: replicationStatus(nodes, pool, config.master),
+    replication: replicationStatus(nodes, pool, masterUrl),
     hot: hot && (() => hotStats(hot)),
   });
   feed = new StatusFeed({

@@ -24,8 +24,11 @@ export function isMasterRoute(route: string): boolean {
 }
 
 export interface MasterForwardOptions {
-  /** The master's base URL; undefined when the gateway runs on a static slave list. */
-  readonly master: string | undefined;
+  /**
+   * The master's base URL as known now: fixed (--master), or as etcd publishes it; undefined
+   * when the gateway runs on a static slave list or etcd names none yet.
+   */
+  readonly master: () => string | undefined;
   readonly access: AccessPolicy;
   readonly counters: GatewayCounters;
   /**
@@ -53,7 +56,8 @@ export class MasterForwarder {
   }
 
   #forward(req: IncomingMessage, res: ServerResponse, path: string): void {
-    const { master, access, counters } = this.#o;
+    const { access, counters } = this.#o;
+    const master = this.#o.master();
     counters.to_master++;
     const fail = (err: unknown): void => {
       counters.answered((err as KmtError).status ?? 500);
@@ -67,7 +71,7 @@ export class MasterForwarder {
       return fail(err);
     }
     if (!master) {
-      return fail(new KmtError('KMT_UNAVAILABLE', 'this gateway knows no master ([cluster] master / --master), so it cannot take writes or cluster calls; send them to the master'));
+      return fail(new KmtError('KMT_UNAVAILABLE', 'this gateway knows no master (none given with [cluster] master / --master, and none published in etcd), so it cannot take writes or cluster calls; send them to the master'));
     }
     const headers: Record<string, string> = {};
     for (const h of PASSED_REQUEST) {

@@ -20,7 +20,8 @@ export interface ReplicationView {
 
 export type ReplicationStatus = () => Promise<ReplicationView>;
 
-export function replicationStatus(backends: Nodes, pool: UpstreamPool, master: string | undefined): ReplicationStatus {
+/** `master`: its address as known now (fixed, or as etcd publishes it). */
+export function replicationStatus(backends: Nodes, pool: UpstreamPool, masterUrl: () => string | undefined): ReplicationStatus {
   const ask = async (addr: string): Promise<Record<string, unknown>> => {
     const answer = await pool.call(addr, 'GET', DATA_ROUTES.stats, undefined, undefined, TIMEOUT_MS);
     const env = JSON.parse(answer.body.toString('utf8')) as { data?: Record<string, unknown>; status_msg?: string };
@@ -30,6 +31,7 @@ export function replicationStatus(backends: Nodes, pool: UpstreamPool, master: s
   const num = (v: unknown): number | null => (typeof v === 'number' ? v : null);
   return async () => {
     const nodes = new Map<string, NodeReplication>();
+    const master = masterUrl();
     const [masterView] = await Promise.all([
       master
         ? ask(master).then(

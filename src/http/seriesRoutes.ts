@@ -25,7 +25,7 @@ export interface SeriesRoutesDeps {
   /** Set on the master; absent on slaves. */
   readonly primary?: WritePrimary;
   /** The master's address a slave names in its 421. */
-  readonly master?: string;
+  readonly master?: () => string | undefined;
   readonly replica?: ReplicaState;
   readonly logger: Logger;
 }
@@ -67,7 +67,7 @@ export function mountSeriesRoutes(router: Router, deps: SeriesRoutesDeps): void 
 
   const write = (parse: (req: IncomingMessage, query: URLSearchParams) => Promise<WriteRequest>) =>
     access.protect(async (req: IncomingMessage, res: ServerResponse) => {
-      if (!primary) throw notMasterError(deps.master);
+      if (!primary) throw notMasterError(deps.master?.());
       const url = req.url ?? '/';
       const q = url.indexOf('?');
       const request = await parse(req, new URLSearchParams(q === -1 ? '' : url.slice(q + 1)));

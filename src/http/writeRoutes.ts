@@ -29,14 +29,14 @@ export interface WriteRoutesDeps {
   /** Set on the master; absent on slaves. */
   readonly primary?: WritePrimary;
   /** The master's address a slave names in its 421. */
-  readonly master?: string;
+  readonly master?: () => string | undefined;
 }
 
 export function mountWriteRoutes(router: Router, deps: WriteRoutesDeps): void {
   const { access, primary } = deps;
   const write = (parse: (raw: Buffer, schema: Schema) => WriteRequest, answer: (r: WriteRequest, effect: ApplyEffect, seq: number, lagging: string[] | undefined) => unknown) =>
     access.protect(async (req: IncomingMessage, res: ServerResponse) => {
-      if (!primary) throw notMasterError(deps.master);
+      if (!primary) throw notMasterError(deps.master?.());
       const raw = await readBody(req, MAX_WRITE_BODY);
       const request = parse(raw, primary.schema());
       const { record, effect } = await primary.commit(request.ops);

@@ -8,6 +8,10 @@
 // (ECONNREFUSED: no process listens) the lease is extended by L from each refused attempt, but
 // only when it is still valid at the moment the refusal is seen: a follower whose lease lapsed
 // may have been passed over by writes the master acknowledged before it died.
+//
+// The master's address is asked for before every call: fixed (--master) or as etcd publishes it
+// (docs/design.md, "Membership through etcd"). While none is known the node holds no lease, so
+// it answers 503 KMT_STALE: it cannot tell whether writes passed it by.
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -28,8 +32,8 @@ export interface ReplicaStore {
 }
 
 export interface FollowerOptions {
-  /** The master's base URL. */
-  readonly master: string;
+  /** The master's base URL as known now; undefined while none is (etcd has not published one). */
+  readonly master: () => string | undefined;
   /** This node's name: the feed's `follower` id, the same as its registry id (known once bound). */
   readonly id: () => string;
   readonly store: ReplicaStore;
@@ -50,7 +54,12 @@ export interface FollowerOptions {
   readonly now?: () => number;
 }
 
-export type FollowerState = 'starting' | 'following' | 'resyncing' | 'master_down' | 'failing' | 'stopped';
+export type FollowerState = 'starting' | 'following' | 'resyncing' | 'master_down' | 'no_master' | 'failing' | 'stopped';
+
+/** No master address is known yet: nothing to call. */
+class NoMasterError extends Error {
+  readonly code = 'KMT_NO_MASTER';
+}
 
 export class Follower {
   readonly #o: FollowerOptions;
@@ -71,10 +80,12 @@ export class Follower {
   #loop: Promise<void> | undefined;
   #firstSettled: (() => void) | undefined;
   readonly #pause = new Pause();
+  /** The master the last call went to, to log a change of address. */
+  #lastMaster: string | undefined;
 
   constructor(o: FollowerOptions) {
     this.#o = o;
-    this.#log = o.logger.child({ component: 'follower', master: o.master });
+    this.#log = o.logger.child({ component: 'follower' });
     this.#now = o.now ?? (() => performance.now());
     this.#client = new FeedClient(o.token);
     // Idle polls come back after this long and renew the lease well before it ends.
@@ -111,7 +122,7 @@ export class Follower {
   status() {
     const left = this.#leaseUntil - this.#now();
     return {
-      master: this.#o.master,
+      master: this.#o.master() ?? null,
       state: this.#state,
       master_seq: this.#masterSeq,
       applied_seq: this.#o.store.seq,
@@ -141,12 +152,13 @@ export class Follower {
   /** One feed call and what follows from it; returns the delay before the next. */
   async #pollOnce(sentAt: number): Promise<number> {
     const { store } = this.#o;
+    const master = this.#master();
     const since = store.seq;
-    const url = `${this.#o.master}${FEED_PATH}?since=${since}&wait=${this.#pollWaitMs}&follower=${encodeURIComponent(this.#o.id())}`;
+    const url = `${master}${FEED_PATH}?since=${since}&wait=${this.#pollWaitMs}&follower=${encodeURIComponent(this.#o.id())}`;
     const answer = await this.#client.get(url, this.#pollWaitMs + 5000, this.#abort.signal);
     if (this.#stopped) return 0;
     if (answer.status === 410) {
-      await this.#resync(answer.envelope?.status_msg ?? 'the master no longer holds our records');
+      await this.#resync(master, answer.envelope?.status_msg ?? 'the master no longer holds our records');
       return 0;
     }
     if (answer.status !== 200) {
@@ -158,7 +170,7 @@ export class Follower {
     }
     // An own dataset id that differs from the master's: this copy has another history.
     if (store.dataset !== '' && store.dataset !== data.dataset) {
-      await this.#resync(`dataset ${store.dataset} differs from the master's ${data.dataset || '(never checkpointed)'}`);
+      await this.#resync(master, `dataset ${store.dataset} differs from the master's ${data.dataset || '(never checkpointed)'}`);
       return 0;
     }
     this.#masterSeq = data.seq;
@@ -181,12 +193,23 @@ export class Follower {
       this.#o.onApplied?.(batch[batch.length - 1], effect);
     }
     if (gap) {
-      await this.#resync(`the feed skipped from ${store.seq} to ${gap.seq}`);
+      await this.#resync(master, `the feed skipped from ${store.seq} to ${gap.seq}`);
       return 0;
     }
     if (data.complete === true) this.#grant(sentAt);
     this.#recovered();
     return 0;
+  }
+
+  /** The master to call now; throws NoMasterError while none is known. Logs a change of address. */
+  #master(): string {
+    const master = this.#o.master();
+    if (master === undefined) throw new NoMasterError('no master is known yet (none published in etcd); reads wait for one');
+    if (master !== this.#lastMaster) {
+      this.#log.info({ event: 'master_address', master, was: this.#lastMaster ?? null }, `following the master at ${master}`);
+      this.#lastMaster = master;
+    }
+    return master;
   }
 
   #grant(sentAt: number): void {
@@ -208,8 +231,15 @@ export class Follower {
     this.#failures++;
     this.#lastError = describeError(err);
     const refused = (err as NodeJS.ErrnoException)?.code === 'ECONNREFUSED';
+    const noMaster = err instanceof NoMasterError;
     let delay = this.#backoff.next();
-    if (refused) {
+    if (noMaster) {
+      // Nothing to wait for but etcd: look again soon, and let the start-up go on.
+      this.#state = 'no_master';
+      delay = Math.min(delay, 250);
+      this.#firstSettled?.();
+      this.#firstSettled = undefined;
+    } else if (refused) {
       // Nobody listens at the master's address. Keep the lease chain alive only if unbroken.
       if (this.readable()) this.#leaseUntil = Math.max(this.#leaseUntil, sentAt + this.#o.timeoutMs);
       this.#state = 'master_down';
@@ -221,18 +251,18 @@ export class Follower {
     if (this.#failures <= 3 || this.#failures % 20 === 0) {
       this.#log.warn(
         { event: 'feed_failed', err: this.#lastError, failures: this.#failures, retry_in_ms: delay, readable: this.readable(), seq: this.#o.store.seq },
-        refused ? 'the master is down; serving reads while the lease chain holds' : 'cannot follow the master; retrying',
+        noMaster ? (err as Error).message : refused ? 'the master is down; serving reads while the lease chain holds' : 'cannot follow the master; retrying',
       );
     }
     return delay;
   }
 
-  async #resync(reason: string): Promise<void> {
+  async #resync(master: string, reason: string): Promise<void> {
     this.#state = 'resyncing';
     const t0 = this.#now();
     const file = join(this.#o.tempDir, `.kamaitachi-resync-${process.pid}-${this.#resyncs}.db`);
     this.#log.warn({ event: 'resync_start', reason, seq: this.#o.store.seq }, 'resyncing from the master dump');
-    const headers = await this.#client.download(`${this.#o.master}${DUMP_PATH}`, file, 30_000, this.#abort.signal);
+    const headers = await this.#client.download(`${master}${DUMP_PATH}`, file, 30_000, this.#abort.signal);
     const seq = Number(headers['x-kamaitachi-seq']);
     const dataset = String(headers[DATASET_HEADER] ?? '');
     if (!Number.isSafeInteger(seq) || seq < 0) throw new Error(`the dump has no valid x-kamaitachi-seq header (${headers['x-kamaitachi-seq']})`);

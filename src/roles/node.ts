@@ -36,6 +36,7 @@ import { mountRegistryRoutes } from '../cluster/registryRoutes';
 import { startMembership } from '../cluster/heartbeat';
 import { createEtcdClient } from '../cluster/etcdClient';
 import { startEtcdNode } from '../cluster/etcdNode';
+import { EtcdMembership } from '../cluster/etcdMembership';
 import { createLogger, type Logger } from '../shared/logger';
 import { exitOnSignal, failStart } from './lifecycle';
 
@@ -118,10 +119,15 @@ export async function startDataNode(config: NodeConfig, logger: Logger): Promise
   let url = '';
   let name = config.serviceName ?? '';
   const router = new Router();
+  // A slave on etcd without --master learns the master from `<prefix>master` (docs/design.md,
+  // "Membership through etcd"), and follows whichever address is published there.
+  const masterFinder =
+    config.role === 'slave' && !config.master && config.etcd && etcdClient ? new EtcdMembership({ etcd: config.etcd, logger, client: etcdClient }) : undefined;
+  const masterUrl = (): string | undefined => config.master ?? masterFinder?.master();
   // A slave with a master follows its feed; the id is the registry name, known once bound.
-  const follower = config.master
+  const follower = config.master || masterFinder
     ? new Follower({
-        master: config.master,
+        master: masterUrl,
         id: () => name,
         store: durable,
         timeoutMs: L,
@@ -156,8 +162,8 @@ export async function startDataNode(config: NodeConfig, logger: Logger): Promise
   const primary = tracker
     ? { schema: () => engine.store.schema, commit: (ops: WriteOp[]) => durable.commit(ops), waitReplicated: (s: number) => tracker.waitReplicated(s) }
     : undefined;
-  mountWriteRoutes(router, { access, master: config.master, primary });
-  mountSeriesRoutes(router, { series: seriesQuery, tables: config.seriesTables, access, master: config.master, primary, replica, logger });
+  mountWriteRoutes(router, { access, master: masterUrl, primary });
+  mountSeriesRoutes(router, { series: seriesQuery, tables: config.seriesTables, access, master: masterUrl, primary, replica, logger });
   if (registry && tracker) {
     const protect = access.protect.bind(access);
     mountRegistryRoutes(router, registry, protect);
@@ -169,6 +175,9 @@ export async function startDataNode(config: NodeConfig, logger: Logger): Promise
   name ||= `kamaitachi-${config.role}-${server.port}`;
   tracker?.startGrace();
   if (follower) {
+    // The first list of etcd names the master, if one is published (etcd down: on after 5 s; the
+    // follower asks for the address before every call).
+    await masterFinder?.start(5000);
     // Ready (the "listening" line) once caught up with the master (a resync included), or it
     // is down, or after FIRST_CATCH_UP_MS; reads meanwhile get 503 KMT_STALE.
     await follower.start(Math.max(FIRST_CATCH_UP_MS, L));
@@ -210,7 +219,7 @@ export async function startDataNode(config: NodeConfig, logger: Logger): Promise
   // With etcd every node registers there (and the master's registry is not used); otherwise a
   // slave with a master registers and heartbeats. An unreachable registry is retried, never fatal.
   const etcd = config.etcd && etcdClient
-    ? startEtcdNode({ etcd: config.etcd, client: etcdClient, name, addr: config.serviceAddr ?? url, role: config.role, startedAt, findMaster: config.role === 'slave' && !config.master, logger })
+    ? startEtcdNode({ etcd: config.etcd, client: etcdClient, name, addr: config.serviceAddr ?? url, role: config.role, startedAt, masterFinder, logger })
     : undefined;
   const membership = config.master && !etcd
     ? startMembership({ master: config.master, id: name, addr: config.serviceAddr ?? url, ttlSec: config.ttlSec, logger, token: config.token })
@@ -227,7 +236,7 @@ export async function startDataNode(config: NodeConfig, logger: Logger): Promise
     port: server.port,
     engine,
     durable,
-    master: () => config.master ?? etcd?.master(),
+    master: masterUrl,
     saveSnapshot,
     close() {
       closing ??= (async () => {

@@ -16,7 +16,7 @@ import { createEtcdClient, type EtcdClient } from '../../src/cluster/etcdClient'
 import { startDataNode, type RunningNode } from '../../src/roles/node';
 import { startGateway, type RunningGateway } from '../../src/roles/gateway';
 import { silentLogger } from '../../src/shared/logger';
-import { BUNDLE, SNAPSHOT, freePort, http, makeTestDb, pidAlive, postJson as post, startEtcd, startNodeProcess, waitFor, type EtcdServer, type NodeProcess } from '../helpers';
+import { API, BUNDLE, SNAPSHOT, freePort, http, makeTestDb, pidAlive, postJson as post, startEtcd, startNodeProcess, waitFor, type EtcdServer, type NodeProcess } from '../helpers';
 
 const TTL = 2;
 let prefixes = 0;
@@ -68,6 +68,13 @@ interface Ctx {
   readonly cleanup: (fn: () => Promise<void> | void) => void;
 }
 
+async function master(c: Ctx): Promise<RunningNode> {
+  const config = resolveNodeConfig('master', { db: c.db, port: '0', snapshot: 'none', etcd: c.endpoint, etcdPrefix: c.prefix, etcdTtl: String(TTL) });
+  const node = await startDataNode(config, silentLogger);
+  c.cleanup(() => node.close());
+  return node;
+}
+
 async function slave(c: Ctx, name: string, extra: { master?: string } = {}): Promise<RunningNode> {
   const config = resolveNodeConfig('slave', { db: c.db, port: '0', snapshot: 'none', name, etcd: c.endpoint, etcdPrefix: c.prefix, etcdTtl: String(TTL), ...extra });
   const node = await startDataNode(config, silentLogger);
@@ -97,6 +104,11 @@ async function membershipStatus(gw: RunningGateway): Promise<{ connected: boolea
   return (await http('GET', `${gw.server.url}/monitor/status`)).json.data.membership;
 }
 
+/** Waits until the slave follows the master's feed (and so holds a read lease). */
+async function following(node: RunningNode): Promise<void> {
+  await waitFor(async () => (await http('GET', `${node.url}${API}/stats`)).json.data.replication.state === 'following', `${node.url} to follow the master`, 10_000);
+}
+
 const sorted = (...urls: string[]): string[] => [...urls].sort();
 
 describe('discovery through etcd', () => {
@@ -123,22 +135,57 @@ describe('discovery through etcd', () => {
 
   it('publishes the master under <prefix>master, where the gateway and a slave without --master find it', async () => {
     const c = ctx();
-    const master = await startDataNode(
-      resolveNodeConfig('master', { db: c.db, port: '0', snapshot: 'none', etcd: c.endpoint, etcdPrefix: c.prefix, etcdTtl: String(TTL) }),
-      silentLogger,
-    );
-    c.cleanup(() => master.close());
+    const primary = await master(c);
     const lone = await slave(c, 'lone');
     const gw = await gateway(c);
-    await waitFor(() => gw.master() === master.url, "the gateway to learn the master's address", 10_000);
-    await waitFor(() => lone.master() === master.url, "the slave to learn the master's address", 10_000);
-    assert.equal((await membershipStatus(gw)).master, master.url);
+    await waitFor(() => gw.master() === primary.url, "the gateway to learn the master's address", 10_000);
+    await waitFor(() => lone.master() === primary.url, "the slave to learn the master's address", 10_000);
+    assert.equal((await membershipStatus(gw)).master, primary.url);
     // The master is the write primary, not a read target: the ring holds the slave only.
     await waitFor(async () => (await healthNodes(gw)).length === 1, 'the slave in /health', 10_000);
     assert.deepEqual(await healthNodes(gw), [lone.url]);
     // A slave told where the master is keeps that address.
     const told = await slave(c, 'told', { master: 'http://127.0.0.1:1' });
     assert.equal(told.master(), 'http://127.0.0.1:1');
+  });
+
+  it('replicates to a slave that found the master in etcd: a write through the gateway is read back through it', async () => {
+    const c = ctx();
+    const primary = await master(c);
+    const follower = await slave(c, 'follower');
+    const gw = await gateway(c);
+    await waitFor(async () => (await healthNodes(gw)).length === 1 && gw.master() === primary.url, 'the slave in the ring and the master known', 10_000);
+    await following(follower);
+    const subject = (await http('GET', `${follower.url}${API}/subjects?offset=0&limit=1`)).json.data.subjects[0] as string;
+    const read = { ids: 'net_profit,report_date', subjects: subject, field: 'report_date', limit: 1 };
+    const before = await post(`${gw.server.url}/data${SNAPSHOT}`, read);
+    assert.equal(before.status, 200, before.text);
+    const date = before.json.data[0].data.report_date as string;
+    for (const value of [1234.5, 6789.25]) {
+      // Nobody was given --master: the gateway forwards the write to the master etcd names.
+      const w = await post(`${gw.server.url}/data${API}/reports`, { reports: [{ subject_key: subject, report_date: date, net_profit: value }], wait: 'replicated' });
+      assert.equal(w.status, 200, w.text);
+      const after = await post(`${gw.server.url}/data${SNAPSHOT}`, read);
+      assert.equal(after.status, 200, after.text);
+      assert.equal(after.json.data[0].data.net_profit, value, `the slave serves the written value: ${after.text}`);
+    }
+    const stats = (await http('GET', `${follower.url}${API}/stats`)).json.data.replication;
+    assert.equal(stats.master, primary.url);
+    assert.equal(stats.state, 'following');
+    assert.equal(stats.records_applied, 2);
+  });
+
+  it('keeps a slave without a known master from answering reads (503 KMT_STALE) until etcd names one', async () => {
+    const c = ctx();
+    const orphan = await slave(c, 'orphan');
+    const subject = '33:000001'; // in every generated file
+    const refused = await post(`${orphan.url}${SNAPSHOT}`, { ids: 'net_profit', subjects: subject });
+    assert.equal(refused.status, 503, refused.text);
+    assert.equal(refused.json.status_msg.includes('master'), true, refused.text);
+    assert.equal((await http('GET', `${orphan.url}${API}/stats`)).json.data.replication.state, 'no_master');
+    const primary = await master(c);
+    await waitFor(async () => (await post(`${orphan.url}${SNAPSHOT}`, { ids: 'net_profit', subjects: subject })).status === 200, 'the slave to follow the master once published', 10_000);
+    assert.equal(orphan.master(), primary.url);
   });
 
   it('revokes the lease on a clean shutdown, so the slave leaves the ring without waiting for the ttl', async () => {
@@ -234,7 +281,10 @@ describe('etcd outage', () => {
 
   before(async () => {
     c = { endpoint: s.etcd().endpoint, prefix: s.prefix(), db: s.db(), cleanup: s.cleanup };
+    // The slaves follow the master etcd names; its feed, not etcd, keeps their read leases.
+    await master(c);
     nodes = await Promise.all([slave(c, 'one'), slave(c, 'two')]);
+    for (const n of nodes) await following(n);
     gw = await gateway(c);
     await waitFor(async () => (await healthNodes(gw)).length === 2, 'both slaves in /health', 10_000);
   });

@@ -36,7 +36,13 @@ export interface HotCacheOptions {
 export class HotCache {
   readonly maxBytes: number;
   readonly #lru: ByteLru<HotAnswer>;
-  readonly #seen: QuickLRU<string, number>;
+  /**
+   * Admission memory: a 31-bit hash of each key (keyHash) -> when it was last asked. Not the key
+   * itself: under all-miss traffic thousands of ~250-byte strings would live long enough to be
+   * promoted, and every full GC would pay for them. A collision only admits a request on its
+   * first ask, which costs one entry of the budget, never a wrong answer.
+   */
+  readonly #seen: QuickLRU<number, number>;
   readonly #windowMs: number;
   readonly #now: () => number;
   /** Feed position: every record up to it has dropped what it touched. -1 = not known yet. */
@@ -111,12 +117,13 @@ export class HotCache {
       return;
     }
     const now = this.#now();
-    const seen = this.#seen.get(key);
+    const h = keyHash(key);
+    const seen = this.#seen.get(h);
     if (seen === undefined || now - seen > this.#windowMs) {
-      this.#seen.set(key, now);
+      this.#seen.set(h, now);
       return;
     }
-    this.#seen.delete(key);
+    this.#seen.delete(h);
     // An own copy: the answer may be a view into a larger read buffer the budget would not see.
     const own = Buffer.allocUnsafeSlow(body.length);
     body.copy(own);
@@ -185,4 +192,11 @@ export class HotCache {
       evictions: this.#lru.evictions,
     };
   }
+}
+
+/** FNV-1a over the key's UTF-16 code units, folded to 31 bits (a small integer V8 keeps unboxed). */
+export function keyHash(key: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < key.length; i++) h = Math.imul(h ^ key.charCodeAt(i), 0x01000193);
+  return h >>> 1;
 }

@@ -4,7 +4,7 @@ import { performance } from 'node:perf_hooks';
 import type { Registry } from 'prom-client';
 import type { Router } from '../http/router';
 import { sendJson, sendOk, sendText } from '../http/send';
-import type { MembershipSource } from '../cluster/membership';
+import { membershipStatusWire, type MembershipSource } from '../cluster/membership';
 import { HEALTH, METRICS, MONITOR_ROUTES } from '../shared/routes';
 import type { Nodes } from './nodes';
 import type { GatewayCounters } from './counters';
@@ -49,7 +49,7 @@ export function mountMonitorRoutes(router: Router, deps: MonitorDeps): void {
     sendOk(res, {
       uptime_sec: Math.round((now - deps.startedAt) / 1000),
       routing: deps.routing,
-      membership: membership.status(),
+      membership: membershipStatusWire(membership.status()),
       requests: { ...plain, upstream_errors_by_cause: { ...upstream_errors_by_cause } },
       request_info_cache: { entries: deps.infos.size, hits: deps.infos.hits, misses: deps.infos.misses },
       ...(deps.hot ? { hot_cache: deps.hot() } : {}),

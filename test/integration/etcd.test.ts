@@ -100,7 +100,7 @@ async function healthNodes(gw: RunningGateway): Promise<string[]> {
   return [...((res.json?.nodes as string[] | undefined) ?? [])].sort();
 }
 
-async function membershipStatus(gw: RunningGateway): Promise<{ connected: boolean; master?: string; source: string }> {
+async function membershipStatus(gw: RunningGateway): Promise<{ connected: boolean; master?: string; source: string; last_contact_ms?: number; last_error?: string }> {
   return (await http('GET', `${gw.server.url}/monitor/status`)).json.data.membership;
 }
 
@@ -131,6 +131,9 @@ describe('discovery through etcd', () => {
     const status = await membershipStatus(gw);
     assert.equal(status.connected, true);
     assert.match(status.source, /^etcd /);
+    // snake_case on the wire, like every other field
+    assert.equal(typeof status.last_contact_ms, 'number');
+    assert.deepEqual(Object.keys(status).sort(), ['connected', 'last_contact_ms', 'source']);
   });
 
   it('publishes the master under <prefix>master, where the gateway and a slave without --master find it', async () => {

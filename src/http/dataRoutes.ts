@@ -83,6 +83,9 @@ export function nodeStats(engine: QueryEngine, id: NodeIdentity) {
     stock_count: s.subjects,
     indicators: s.indicators,
     topics: s.topics,
+    report_versions: s.reportVersions,
+    subject_tags: s.subjectTags,
+    datainfo_entities: s.seriesEntities,
     cache: {
       entries: s.cache.entries,
       bytes: s.cache.bytes,

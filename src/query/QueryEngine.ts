@@ -48,6 +48,12 @@ export interface EngineStats {
   readonly topics: readonly string[];
   /** Bytes of the in-memory columns. */
   readonly dataBytes: number;
+  /** Earlier values kept for point-in-time reads (table report_versions). */
+  readonly reportVersions: number;
+  /** Subject tags (table subject_tags). */
+  readonly subjectTags: number;
+  /** DataInfo entities per table id (table series_points). */
+  readonly seriesEntities: Record<string, number>;
   readonly cache: {
     readonly entries: number;
     readonly bytes: number;
@@ -379,6 +385,9 @@ export class QueryEngine {
       indicators: store.schema.indicators,
       topics: store.directory.topics(),
       dataBytes: store.dataBytes,
+      reportVersions: store.versions.count,
+      subjectTags: store.tags.size,
+      seriesEntities: store.series.sizes(),
       cache: {
         entries: cache.entries,
         bytes: cache.bytes,

@@ -80,6 +80,13 @@ export class SeriesStore {
     return this.#tables.get(table)?.entities.size ?? 0;
   }
 
+  /** Entities per table that holds any, by table id. */
+  sizes(): Record<string, number> {
+    const out: Record<string, number> = {};
+    for (const [table, t] of [...this.#tables].sort((a, b) => a[0] - b[0])) if (t.entities.size > 0) out[String(table)] = t.entities.size;
+    return out;
+  }
+
   /** Entities in all tables. */
   get entities(): number {
     let n = 0;

@@ -220,6 +220,10 @@ describe('DataInfo time series in a running cluster', () => {
     const fromSlave = (await search(c.slaves[0].url, all)).json.data;
     assert.ok(fromMaster.count > 40);
     assert.deepEqual(fromSlave, fromMaster);
+    // /stats counts the entities per table, the same on both.
+    const [ms, ss] = [await c.stats(c.master), await c.stats(c.slaves[0])];
+    assert.equal(ms.datainfo_entities['1'], fromMaster.count);
+    assert.deepEqual(ss.datainfo_entities, ms.datainfo_entities);
     assert.deepEqual((await get(c.slaves[0].url, 'after-dump', 1)).json.data.data, { 7: [7, 7, 7, 7] });
     assert.deepEqual((await get(c.slaves[0].url, 'kept', 2)).json.data.data, { 5: [5, 5, 5, 5] });
   });

@@ -6,7 +6,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { RoutingMode } from '../config/gateway';
 import type { Handler } from '../http/router';
 import { readBody } from '../http/body';
-import { sendError, sendJson } from '../http/send';
+import { JSON_TYPE, sendError, sendJson } from '../http/send';
 import { KmtError, isKmtError } from '../shared/errors';
 import type { Logger } from '../shared/logger';
 import { DATA_ROUTES, GATEWAY_DATA_PREFIX, isRead } from '../shared/routes';
@@ -86,7 +86,9 @@ export function dataProxy(deps: DataProxyDeps): Handler {
       if (routing === 'scatter' && info && info.subjects.length > 1 && method === 'POST') {
         const kind: ScatterKind | undefined = route === DATA_ROUTES.snapshot ? 'snapshot' : route === DATA_ROUTES.period ? 'period' : undefined;
         const plan = kind && planner.plan(info, kind, nodes.version);
-        if (plan) return await scatter(res, plan, upstreamPath);
+        // The merged answer is kept like any other: tagged with every subject of the request.
+        const keep = hotKey === undefined ? undefined : (seq: string | undefined, merged: Buffer) => hot!.offer(hotKey, seq, JSON_TYPE, merged, () => hotTags(route, info));
+        if (plan) return await scatter(res, plan, upstreamPath, keep);
       }
       const key = info?.key ?? seriesKey(route, info);
       if (key !== undefined) counters.routed_by_subject++;
@@ -103,7 +105,8 @@ export function dataProxy(deps: DataProxyDeps): Handler {
     }
   };
 
-  async function scatter(res: ServerResponse, plan: ScatterPlan, upstreamPath: string): Promise<void> {
+  /** `keep`: offers the merged 200 answer to the hot cache, with the seq it is as fresh as. */
+  async function scatter(res: ServerResponse, plan: ScatterPlan, upstreamPath: string, keep?: (seq: string | undefined, merged: Buffer) => void): Promise<void> {
     counters.scattered++;
     counters.scatter_parts += plan.parts.length;
     const results = await Promise.all(plan.parts.map((p) => forwarder.send(p.key, 'POST', upstreamPath, p.body, 'application/json', true)));
@@ -126,8 +129,24 @@ export function dataProxy(deps: DataProxyDeps): Handler {
       throw new KmtError('KMT_BAD_GATEWAY', `cannot merge the answers of slaves ${names}: ${err.message}`);
     }
     counters.answered(200);
-    sendJson(res, 200, merged);
+    // As fresh as its oldest part: the lowest seq of the parts (unknown when one has none).
+    const seq = oldestSeq(results.map((r) => r.answer.seq));
+    const body = Buffer.from(merged);
+    if (seq === undefined) res.writeHead(200, ['content-type', JSON_TYPE, 'content-length', String(body.length)]);
+    else res.writeHead(200, ['content-type', JSON_TYPE, 'content-length', String(body.length), SEQ_HEADER, seq]);
+    res.end(body);
+    keep?.(seq, body);
   }
+}
+
+/** The lowest of the parts' seq headers, or undefined when a part had none. */
+function oldestSeq(seqs: ReadonlyArray<string | undefined>): string | undefined {
+  let low: string | undefined;
+  for (const s of seqs) {
+    if (s === undefined) return undefined;
+    if (low === undefined || Number(s) < Number(low)) low = s;
+  }
+  return low;
 }
 
 /** At most one warning a second, with how many were swallowed: an outage must not flood the log. */

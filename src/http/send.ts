@@ -3,7 +3,7 @@
 import type { ServerResponse } from 'node:http';
 import { errorEnvelope, okEnvelope } from '../shared/envelope';
 
-const JSON_TYPE = 'application/json; charset=utf-8';
+export const JSON_TYPE = 'application/json; charset=utf-8';
 
 export function sendJson(res: ServerResponse, status: number, body: string | Buffer): void {
   // The flat array form skips building and validating a header object.

@@ -12,12 +12,12 @@ const SUBJECT = '33:000001';
 const DATE = 1893456000; // 2030-01-01: the subject's newest report, so the snapshot shows it
 const READ = JSON.stringify({ ids: 'net_profit', subjects: SUBJECT, field: 'report_date', order: -1, limit: 1 });
 
-async function cluster(t: TestContext): Promise<{ master: string; slaves: string[]; gw: TestGateway }> {
+async function cluster(t: TestContext, routing: 'owner' | 'scatter' = 'owner'): Promise<{ master: string; slaves: string[]; gw: TestGateway }> {
   const dir = tempDir(t);
   const master = await startNode(t, { role: 'master', db: await makeDb(dir, { stocks: 10, name: 'master.db' }) });
   const slaves = [];
   for (const name of ['s1', 's2']) slaves.push(await startNode(t, { role: 'slave', name, db: await makeDb(dir, { stocks: 10, name: `${name}.db` }), master: master.url }));
-  const gw = await startTestGateway(new ManualMembership(slaves.map((s, i) => ({ id: `s${i + 1}`, addr: s.url }))), () => ({ master: master.url, hotCacheBytes: 8 << 20 }));
+  const gw = await startTestGateway(new ManualMembership(slaves.map((s, i) => ({ id: `s${i + 1}`, addr: s.url }))), () => ({ master: master.url, hotCacheBytes: 8 << 20, routing }));
   t.after(() => gw.close());
   await waitFor(() => gw.parts.hot!.cache.serving(), 'the gateway to follow the feed');
   return { master: master.url, slaves: slaves.map((s) => s.url), gw };
@@ -116,5 +116,40 @@ describe('hot cache and the writes that change no report', () => {
     assert.match(await thrice('/data/v1/search', search), /\[10,1,2,3\]/);
     await save(20);
     assert.match(await ask('/data/v1/search', search), /\[20,1,2,3\]/, 'the search after the save shows the new point');
+  });
+});
+
+describe('hot cache with scatter routing', () => {
+  it('keeps scatter-gathered answers and drops them on a write to any of their subjects', async (t) => {
+    const { gw } = await cluster(t, 'scatter');
+    const hot = gw.parts.hot!;
+    const listed = await httpRequest(`${gw.url}/data${API}/subjects?offset=0&limit=10`);
+    const subjects = listed.json.data.subjects as string[];
+    assert.equal(subjects.length, 10, listed.text);
+    const body = JSON.stringify({ ids: 'net_profit', subjects: subjects.join(','), field: 'net_profit', order: -1, limit: 20 });
+    const read = async (): Promise<{ text: string; seq: number }> => {
+      const a = await httpRequest(`${gw.url}/data${SNAPSHOT}`, { body });
+      assert.equal(a.status, 200, a.text);
+      return { text: a.text, seq: Number(a.headers['x-kamaitachi-seq']) };
+    };
+    const scattered = gw.parts.counters.scattered;
+    const hits = hot.cache.stats().hits;
+    const first = await read();
+    assert.ok(gw.parts.counters.scattered > scattered, 'the request was split across both slaves');
+    assert.ok(Number.isInteger(first.seq), 'the merged answer carries the seq of its parts');
+    await read();
+    assert.equal((await read()).text, first.text);
+    assert.equal(hot.cache.stats().hits, hits + 1, 'the third ask is a hot hit');
+
+    // A write to the last subject (whichever slave owns it) drops the merged answer.
+    for (const value of [111.5, 222.5]) {
+      const w = await httpRequest(`${gw.url}/data${API}/reports`, { body: JSON.stringify({ reports: [{ subject_key: subjects[9], report_date: DATE, net_profit: value }], wait: 'replicated' }) });
+      assert.equal(w.status, 200, w.text);
+      for (let r = 0; r < 3; r++) {
+        const got = await read();
+        assert.match(got.text, new RegExp(`"subject":"${subjects[9]}"[^}]*}[^}]*"net_profit":${value}[,}]`), `read ${r + 1} after writing ${value}`);
+        assert.ok(got.seq >= w.json.data.seq, `seq ${got.seq} >= the write's ${w.json.data.seq}`);
+      }
+    }
   });
 });

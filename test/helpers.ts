@@ -370,6 +370,9 @@ function nodeStats(name: string, addr: string, indicators: readonly string[], c:
     stock_count: 0,
     indicators,
     topics: ['stock_a_listing_pool'],
+    report_versions: 0,
+    subject_tags: 0,
+    datainfo_entities: {},
     cache: {
       entries: c.entries,
       bytes: c.bytes,

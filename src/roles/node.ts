@@ -240,27 +240,40 @@ export async function startDataNode(config: NodeConfig, logger: Logger): Promise
     saveSnapshot,
     close() {
       closing ??= (async () => {
-        if (timer) clearInterval(timer);
-        uiFeed.stop();
-        // Release the gateways' and followers' held long-polls, or they would keep the drain waiting.
-        registry?.close();
-        notifier.close();
-        // Stop accepting and drain: a gateway meets a refused connection and fails over at
-        // once, so no request is lost while the node saves its state. Replicated writes still
-        // waiting resolve by their deadlines (at most L) meanwhile.
-        await server.close(Math.max(SHUTDOWN.drainMs, L + 1000));
-        tracker?.close();
-        await follower?.stop();
-        // The snapshot has its own share of the time (a periodic save still running is
-        // finished first, never overlapped); then the final checkpoint; then the node leaves
-        // the membership.
-        await saveSnapshot();
-        await durable.close();
-        await Promise.all([membership?.stop(), etcd?.stop()]);
+        // Every step below finishes: some wait on handles that do not hold the process open on
+        // their own (an idle worker, a socket ending), and an empty event loop would cut the
+        // close short, final checkpoint included.
+        const hold = setInterval(() => undefined, 1000);
+        try {
+          await closeSteps();
+        } finally {
+          clearInterval(hold);
+        }
       })();
       return closing;
     },
   };
+
+  /** Stops the node, in order (see RunningNode.close). */
+  async function closeSteps(): Promise<void> {
+    if (timer) clearInterval(timer);
+    uiFeed.stop();
+    // Release the gateways' and followers' held long-polls, or they would keep the drain waiting.
+    registry?.close();
+    notifier.close();
+    // Stop accepting and drain: a gateway meets a refused connection and fails over at
+    // once, so no request is lost while the node saves its state. Replicated writes still
+    // waiting resolve by their deadlines (at most L) meanwhile.
+    await server.close(Math.max(SHUTDOWN.drainMs, L + 1000));
+    tracker?.close();
+    await follower?.stop();
+    // The snapshot has its own share of the time (a periodic save still running is
+    // finished first, never overlapped); then the final checkpoint; then the node leaves
+    // the membership.
+    await saveSnapshot();
+    await durable.close();
+    await Promise.all([membership?.stop(), etcd?.stop()]);
+  }
 }
 
 /** `kamaitachi master|slave`: resolves the config, starts the node, stops it on a signal. */

@@ -40,6 +40,8 @@ export interface GatewayParts {
   readonly health: HealthChecker;
   /** Requests to /data/* being served now. */
   inflight(): number;
+  /** The write primary: --master / [cluster] master, else as the membership (etcd) names it now. */
+  master(): string | undefined;
   /** The hot cache and the feed follower keeping it fresh; undefined with [gateway] hot_cache_bytes = 0. */
   readonly hot: { readonly cache: HotCache; readonly feed: HotFeed } | undefined;
   /** Stops following membership and closes every upstream connection. */
@@ -87,9 +89,9 @@ export function createGateway(opts: GatewayOptions): GatewayParts {
   const infos = new RequestInfoCache();
   const limiter = new RateLimiter(config.rateLimit, now);
   // The write primary: fixed, or as the membership (etcd's `<prefix>master`) names it now.
-  const masterUrl = (): string | undefined => config.master ?? membership.status().master ?? undefined;
+  const masterUrl = (): string | undefined => config.master ?? membership.status().master;
   const toMaster = new MasterForwarder({ master: masterUrl, access: new AccessPolicy(config.token), counters });
-  const hot = config.hotCacheBytes > 0 ? hotCache(config, membership, logger) : undefined;
+  const hot = config.hotCacheBytes > 0 ? hotCache(config, masterUrl, logger) : undefined;
 
   const router = new Router();
   router.get(DATA_ROUTES.stats, statsHandler(nodes, pool, hot && (() => hotStats(hot))));
@@ -128,6 +130,7 @@ export function createGateway(opts: GatewayOptions): GatewayParts {
     feed,
     health,
     inflight: limit.inflight,
+    master: masterUrl,
     hot,
     close() {
       void hot?.feed.stop();
@@ -141,9 +144,9 @@ export function createGateway(opts: GatewayOptions): GatewayParts {
   return parts;
 }
 
-function hotCache(config: GatewayConfig, membership: MembershipSource, logger: Logger): { cache: HotCache; feed: HotFeed } {
+function hotCache(config: GatewayConfig, master: () => string | undefined, logger: Logger): { cache: HotCache; feed: HotFeed } {
   const cache = new HotCache({ maxBytes: config.hotCacheBytes, now: () => performance.now() });
-  const feed = new HotFeed({ cache, master: () => config.master ?? membership.status().master, token: config.token, logger });
+  const feed = new HotFeed({ cache, master, token: config.token, logger });
   return { cache, feed };
 }
 

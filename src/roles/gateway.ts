@@ -47,7 +47,7 @@ export async function startGateway(config: GatewayConfig, logger: Logger): Promi
       await server.close(4000);
       gateway.close();
     })());
-  return { server, master: () => config.master ?? membership.status().master, stop };
+  return { server, master: gateway.master, stop };
 }
 
 /** `kamaitachi gateway`: config errors are one line and exit 2; signals stop it gracefully. */

@@ -26,8 +26,6 @@ export interface EtcdNodeOptions {
 
 export interface EtcdNode {
   registered(): boolean;
-  /** The master's address as published in etcd; undefined until seen or when not followed. */
-  master(): string | undefined;
   /** Revokes the registration and closes the client. */
   stop(): Promise<void>;
 }
@@ -42,12 +40,10 @@ export function startEtcdNode(opts: EtcdNodeOptions): EtcdNode {
     ttlSec: etcd.ttlSec,
     logger,
   });
-  const follower = opts.masterFinder;
   return {
     registered: () => registration.registered(),
-    master: () => follower?.master(),
     async stop() {
-      await follower?.stop();
+      await opts.masterFinder?.stop();
       await registration.stop();
       client.close();
     },

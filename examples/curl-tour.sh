@@ -23,22 +23,8 @@ SLAVE=${KMT_SLAVE:-http://127.0.0.1:8081}
 TOPIC=${KMT_TOPIC:-stock_a_listing_pool}
 API=/kamaitachi/api/data/v1
 CLUSTER=/kamaitachi/api/cluster/v1
-AUTH=()
-[[ -n ${KMT_TOKEN:-} ]] && AUTH=(-H "authorization: Bearer $KMT_TOKEN")
-
-# Prints a heading, then the answer. Extra arguments go to curl.
-call() {
-  local title=$1
-  shift
-  printf '\n== %s\n' "$title"
-  curl -sS --fail-with-body --max-time 30 "$@"
-  printf '\n'
-}
-
-post() {
-  local title=$1 url=$2 body=$3
-  call "$title" -X POST -H 'content-type: application/json' ${AUTH[@]+"${AUTH[@]}"} --data "$body" "$url"
-}
+# AUTH, call and post.
+source "$(dirname "${BASH_SOURCE[0]}")/curl-helpers.sh"
 
 # Two real subjects to ask about, whatever database the cluster serves. Both indicators used
 # below exist in every file kamaitachi serves (the original schema and gen-data's).

@@ -18,21 +18,8 @@ set -euo pipefail
 GATEWAY=${KMT_GATEWAY:-http://127.0.0.1:9000}
 SLAVE=${KMT_SLAVE:-http://127.0.0.1:8081}
 DI=/data/v1
-AUTH=()
-[[ -n ${KMT_TOKEN:-} ]] && AUTH=(-H "authorization: Bearer $KMT_TOKEN")
-
-call() {
-  local title=$1
-  shift
-  printf '\n== %s\n' "$title"
-  curl -sS --fail-with-body --max-time 30 "$@"
-  printf '\n'
-}
-
-post() {
-  local title=$1 url=$2 body=$3
-  call "$title" -X POST -H 'content-type: application/json' ${AUTH[@]+"${AUTH[@]}"} --data "$body" "$url"
-}
+# AUTH, call and post.
+source "$(dirname "${BASH_SOURCE[0]}")/curl-helpers.sh"
 
 # Writes go to the master through the gateway; ?wait=replicated (the default) answers once every
 # slave has them, so the reads below, on any node, see them.

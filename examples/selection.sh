@@ -15,15 +15,8 @@ GATEWAY=${KMT_GATEWAY:-http://127.0.0.1:9000}
 SELECTION=$GATEWAY/data/kamaitachi/api/selection/v1
 API=$GATEWAY/data/kamaitachi/api/data/v1
 POOL=stock_a_listing_pool
-AUTH=()
-[[ -n ${KMT_TOKEN:-} ]] && AUTH=(-H "authorization: Bearer $KMT_TOKEN")
-
-post() {
-  local title=$1 url=$2 body=$3
-  printf '\n== %s\n' "$title"
-  curl -sS --fail-with-body --max-time 30 -X POST -H 'content-type: application/json' ${AUTH[@]+"${AUTH[@]}"} --data "$body" "$url"
-  printf '\n'
-}
+# AUTH and post.
+source "$(dirname "${BASH_SOURCE[0]}")/curl-helpers.sh"
 
 post "concept 人工智能, top 3 by revenue" "$SELECTION/snapshot" \
   '{"selection":{"id":"concept","topic":"'$POOL'","keyword":"人工智能"},"ids":"operating_income,net_profit","limit":3}'

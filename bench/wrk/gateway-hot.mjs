@@ -7,7 +7,7 @@
 // neighbours while CPU per request barely moves. Every process it starts is killed by PID at the end.
 // Usage: npm run build && node bench/wrk/gateway-hot.mjs [--db file] [--rounds 3] [--duration 8]
 //        [--connections 50] [--variants gateway,bare-proxy]
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { cpuSeconds, processes, runWrk, stop } from '../_procs.mjs';

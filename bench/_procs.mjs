@@ -1,8 +1,9 @@
-// What the process-starting benchmarks share (bench/hotcache/compare.mjs, bench/wrk/gateway-hot.mjs):
+// What the process-starting benchmarks share (bench/hotcache/compare.mjs, bench/wrk/gateway-hot.mjs,
+// bench/faults/sigstop.mjs):
 // a temp dir, child processes started and tracked, each stopped by PID at the end (and on
 // SIGINT/SIGTERM), the CPU a process spent (/proc), and one wrk run read into numbers.
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -23,29 +24,36 @@ export function processes(tmpPrefix) {
     return proc;
   }
 
-  function start(argv, { env = {}, pattern = LISTENING, timeoutMs = 60_000 } = {}) {
+  /** `log`: a file the child's stdout goes on to once it listens (else it is read and dropped). */
+  function start(argv, { env = {}, pattern = LISTENING, timeoutMs = 60_000, log } = {}) {
     const proc = track(spawn(process.execPath, argv, { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, ...env } }));
     return new Promise((resolve, reject) => {
       let buf = '';
       const timer = setTimeout(() => reject(new Error(`${argv.join(' ')} did not start in ${timeoutMs / 1000} s`)), timeoutMs);
       proc.once('exit', (code) => reject(new Error(`${argv.join(' ')} exited with ${code}`)));
-      proc.stdout.on('data', (c) => {
+      const onData = (c) => {
         buf += c.toString();
         const m = pattern.exec(buf);
         if (m) {
           clearTimeout(timer);
-          proc.stdout.resume();
+          proc.stdout.off('data', onData);
+          if (log) proc.stdout.on('data', (d) => appendFileSync(log, d));
+          else proc.stdout.resume();
           buf = '';
           resolve({ proc, url: m[1] });
         }
-      });
+      };
+      proc.stdout.on('data', onData);
     });
   }
 
   async function run(main) {
     for (const sig of ['SIGINT', 'SIGTERM']) {
       process.once(sig, () => {
-        for (const c of children) process.kill(c.pid, 'SIGTERM');
+        for (const c of children) {
+          process.kill(c.pid, 'SIGCONT');
+          process.kill(c.pid, 'SIGTERM');
+        }
         rmSync(tmp, { recursive: true, force: true });
         process.exit(130);
       });
@@ -64,6 +72,8 @@ export function processes(tmpPrefix) {
 export function stop(proc) {
   if (proc.exitCode !== null || proc.signalCode !== null) return Promise.resolve();
   const exited = new Promise((r) => proc.once('exit', r));
+  // A child a bench stopped with SIGSTOP handles SIGTERM only once continued.
+  process.kill(proc.pid, 'SIGCONT');
   process.kill(proc.pid, 'SIGTERM');
   return exited;
 }

@@ -8,10 +8,10 @@
 //        [--variants faults,bare] [--duration 30] [--stop-at 10] [--stop-for 10]
 //        [--gateway-log file] (the gateways' log lines: health, ejection and failure events)
 import { spawn, spawnSync } from 'node:child_process';
-import { appendFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { processes, stop } from '../_procs.mjs';
 
 const { values: args } = parseArgs({
   options: {
@@ -25,42 +25,11 @@ const { values: args } = parseArgs({
   },
 });
 const BUNDLE = 'dist/kamaitachi.mjs';
-const children = new Set();
-const tmp = mkdtempSync(join(tmpdir(), 'kmt-sigstop-'));
+const { tmp, start, run: runBench } = processes('kmt-sigstop-');
 const CONFIGS = {
   faults: '',
   bare: '[gateway]\nhedge_after_ms = off\nconsecutive_errors = 0\nhealth_interval_ms = 0\n',
 };
-
-function start(argv, log) {
-  const proc = spawn(process.execPath, argv, { stdio: ['ignore', 'pipe', 'inherit'] });
-  children.add(proc);
-  proc.once('exit', () => children.delete(proc));
-  return new Promise((resolve, reject) => {
-    let buf = '';
-    const timer = setTimeout(() => reject(new Error(`${argv.join(' ')} did not start in 60 s`)), 60_000);
-    const onData = (c) => {
-      buf += c.toString();
-      const m = /"event":"listening".*?"url":"([^"]+)"/.exec(buf);
-      if (m) {
-        clearTimeout(timer);
-        proc.stdout.off('data', onData);
-        if (log) proc.stdout.on('data', (d) => appendFileSync(log, d));
-        else proc.stdout.resume();
-        resolve({ proc, url: m[1] });
-      }
-    };
-    proc.stdout.on('data', onData);
-  });
-}
-
-function stop(proc) {
-  if (proc.exitCode !== null || proc.signalCode !== null) return Promise.resolve();
-  const exited = new Promise((r) => proc.once('exit', r));
-  process.kill(proc.pid, 'SIGCONT');
-  process.kill(proc.pid, 'SIGTERM');
-  return exited;
-}
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
@@ -87,7 +56,7 @@ async function status(url) {
 async function run(variant, connections, slaves, target) {
   const ini = join(tmp, `${variant}.ini`);
   writeFileSync(ini, CONFIGS[variant]);
-  const gw = await start([BUNDLE, 'gateway', '--port', '0', '--nodes', slaves.map((s) => s.url).join(','), '--config', ini, '--log-level', 'info'], args['gateway-log']);
+  const gw = await start([BUNDLE, 'gateway', '--port', '0', '--nodes', slaves.map((s) => s.url).join(','), '--config', ini, '--log-level', 'info'], { log: args['gateway-log'] });
   await wrk(gw.url, connections, 3); // warm caches and connections
   const duration = Number(args.duration);
   const load = wrk(gw.url, connections, duration);
@@ -126,19 +95,4 @@ async function main() {
   }
 }
 
-for (const sig of ['SIGINT', 'SIGTERM']) {
-  process.once(sig, () => {
-    for (const c of children) {
-      process.kill(c.pid, 'SIGCONT');
-      process.kill(c.pid, 'SIGKILL');
-    }
-    rmSync(tmp, { recursive: true, force: true });
-    process.exit(130);
-  });
-}
-try {
-  await main();
-} finally {
-  await Promise.all([...children].map(stop));
-  rmSync(tmp, { recursive: true, force: true });
-}
+await runBench(main);

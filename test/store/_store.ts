@@ -6,6 +6,7 @@ import { scenarioById } from '../../src/loadgen/scenarios';
 import { Rng } from '../../src/gendata/random';
 import type { QueryEngine } from '../../src/query/QueryEngine';
 import { DEFAULT_TOPIC, type FinanceStore } from '../../src/store/FinanceStore';
+import type { Frame } from '../../src/store/frame';
 import type { ChangeRecord, ReportRow, WriteOp } from '../../src/store/records';
 import { sqlRows } from '../helpers';
 
@@ -31,6 +32,21 @@ export interface DumpSubject {
   rows: DumpRow[];
 }
 
+/** Row `i` of a frame (the store's, or the kept versions'). */
+export function frameRow(frame: Frame, i: number): DumpRow {
+  return {
+    date: frame.dates[i],
+    endDate: frame.endDate[i],
+    year: frame.year[i],
+    period: frame.period[i],
+    declareDate: frame.declareDate[i],
+    topic: frame.topic[i],
+    stockName: frame.stockName[i],
+    category: frame.category[i],
+    values: frame.values.map((col) => col[i]),
+  };
+}
+
 /** Everything a reader can reach, by subject (row positions left out). */
 export function dumpStore(store: FinanceStore): { subjects: Record<string, DumpSubject>; topics: Record<string, readonly string[]>; total: number } {
   const { frame, directory } = store;
@@ -40,17 +56,7 @@ export function dumpStore(store: FinanceStore): { subjects: Record<string, DumpS
     const rows: DumpRow[] = [];
     for (let i = e.start; i < e.end; i++) {
       if (frame.subjects[i] !== s) throw new Error(`row ${i} of ${s} belongs to ${frame.subjects[i]}`);
-      rows.push({
-        date: frame.dates[i],
-        endDate: frame.endDate[i],
-        year: frame.year[i],
-        period: frame.period[i],
-        declareDate: frame.declareDate[i],
-        topic: frame.topic[i],
-        stockName: frame.stockName[i],
-        category: frame.category[i],
-        values: frame.values.map((col) => col[i]),
-      });
+      rows.push(frameRow(frame, i));
     }
     subjects[s] = { name: e.name, category: e.category, topic: e.topic, info: e.info, rows };
   }

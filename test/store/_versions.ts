@@ -3,7 +3,7 @@
 import type { FinanceStore } from '../../src/store/FinanceStore';
 import type { ChangeRecord } from '../../src/store/records';
 import { DEFAULT_TOPIC } from '../../src/store/FinanceStore';
-import { dumpRow, randomRecords, type DumpRow, type Reference } from './_store';
+import { dumpRow, frameRow, randomRecords, type DumpRow, type Reference } from './_store';
 
 type Value = string | number | null;
 
@@ -107,17 +107,7 @@ export function keptOf(store: FinanceStore): Array<{ subject: string; row: DumpR
     out.push({
       subject: f.subjects[i],
       replacedAt: v.replacedAt[i],
-      row: {
-        date: f.dates[i],
-        endDate: f.endDate[i],
-        year: f.year[i],
-        period: f.period[i],
-        declareDate: f.declareDate[i],
-        topic: f.topic[i],
-        stockName: f.stockName[i],
-        category: f.category[i],
-        values: f.values.map((c) => c[i]),
-      },
+      row: frameRow(f, i),
     });
   }
   return canonical(out);

@@ -16,6 +16,7 @@ export class SubjectTags {
   readonly #bySubject = new Map<string, Map<string, string[]>>();
   /** kind -> value -> subjects. */
   readonly #byValue = new Map<string, Map<string, Set<string>>>();
+  #size = 0;
 
   /** The tags of a file; none when it has no subject_tags table. */
   static load(db: Database): SubjectTags {
@@ -62,9 +63,7 @@ export class SubjectTags {
 
   /** Total tags held (for stats and tests). */
   get size(): number {
-    let n = 0;
-    for (const m of this.#bySubject.values()) for (const v of m.values()) n += v.length;
-    return n;
+    return this.#size;
   }
 
   /** True when it was not there. */
@@ -78,6 +77,7 @@ export class SubjectTags {
     if (!values) bySubject.set(subject, (values = []));
     if (values.includes(value)) return false;
     values.push(value);
+    this.#size++;
     const byValue = this.#byValue.get(kind)!;
     let subjects = byValue.get(value);
     if (!subjects) byValue.set(value, (subjects = new Set()));
@@ -92,6 +92,7 @@ export class SubjectTags {
     if (!bySubject || !values) return 0;
     const gone = value === undefined ? values.slice() : values.includes(value) ? [value] : [];
     if (gone.length === 0) return 0;
+    this.#size -= gone.length;
     const byValue = this.#byValue.get(kind)!;
     for (const v of gone) {
       const subjects = byValue.get(v)!;

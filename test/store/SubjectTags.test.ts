@@ -65,6 +65,7 @@ describe('tags op', () => {
       refApply(ref, rows, replace);
       const after = dump(memPairs(store));
       assert.deepEqual(after, dump(refPairs(ref)), `record ${seq}`);
+      assert.equal(store.tags.size, after.length, `record ${seq}: the running count`);
       // The counts are the net difference; an effect only when something changed.
       assert.equal(effect.inserted, after.filter((p) => !before.includes(p)).length);
       assert.equal(effect.deleted, before.filter((p) => !after.includes(p)).length);
